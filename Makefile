@@ -1,0 +1,167 @@
+# sipws — plain GNU make with pkg-config.
+#   make                 build libsipws.a and the tools
+#   make check           install missing packages, build, run every test with prove
+#   make demo            install missing packages, build, show the main job end to end
+#   make install PREFIX=/usr/local DESTDIR=...
+#   make fuzz FUZZ_SECONDS=N    run each libFuzzer target N seconds (clang)
+#   make bench           benchmarks against named peers (prints figures, never fails on time)
+#   SANITIZE=1           ASan+UBSan for any target (separate build directory)
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR     ?= $(PREFIX)/share/man
+DATADIR    ?= $(PREFIX)/share
+DESTDIR    ?=
+
+CC         ?= cc
+AR         ?= ar
+PKG_CONFIG ?= pkg-config
+FUZZ_CC    ?= clang
+FUZZ_SECONDS ?= 60
+PROVE_JOBS ?= 2
+
+# Libraries the library links today; later layers add theirs here.
+PKGS := openssl
+
+VERSION := $(shell sed -n 's/^\#define SIPWS_VERSION "\(.*\)"/\1/p' lib/version.h)
+
+WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	    -Wpointer-arith -Wformat=2 -Wno-format-nonliteral
+ifneq ($(WERROR),)
+WARNINGS += -Werror
+endif
+
+CFLAGS   ?= -O2 -g
+CPPFLAGS += -D_GNU_SOURCE -Ilib
+ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+LDLIBS   += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+ifeq ($(SANITIZE),1)
+BUILD    ?= build/sanitize
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+ALL_CFLAGS += $(SAN_FLAGS)
+LDFLAGS  += $(SAN_FLAGS)
+else
+BUILD    ?= build/default
+endif
+
+LIB_SRC    := $(sort $(wildcard lib/*.c))
+LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_A      := $(BUILD)/libsipws.a
+PUBLIC_HEADERS := $(sort $(wildcard lib/*.h))
+
+TOOL_SRC    := $(sort $(wildcard tools/sip-*.c tools/sipws-*.c tools/webrtc-*.c))
+TOOL_COMMON := $(filter-out $(TOOL_SRC),$(sort $(wildcard tools/*.c)))
+TOOL_COMMON_OBJ := $(TOOL_COMMON:%.c=$(BUILD)/%.o)
+TOOLS       := $(TOOL_SRC:tools/%.c=$(BUILD)/bin/%)
+
+TAP_OBJ     := $(BUILD)/tests/tap/basic.o
+UNIT_SRC    := $(sort $(wildcard tests/unit/*.c))
+UNIT_TESTS  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
+TOOL_TESTS  := $(sort $(wildcard tests/t[0-9]*.t))
+
+MAN_PAGES   := $(sort $(wildcard man/*.[1-8]))
+
+FUZZ_SRC    := $(sort $(wildcard fuzz/fuzz_*.c))
+FUZZ_BUILD  := build/fuzz
+FUZZERS     := $(FUZZ_SRC:fuzz/%.c=$(FUZZ_BUILD)/%)
+FUZZ_FLAGS  := -g -O1 -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
+
+# The read-only test corpora live beside the project (../shared/corpus).
+CORPUS ?= $(abspath $(CURDIR)/../shared/corpus)
+
+.SECONDARY:
+
+.PHONY: all lib tools check test unit deps demo install uninstall fuzz fuzzers bench clean
+
+all: lib tools
+
+lib: $(LIB_A)
+tools: $(TOOLS)
+
+$(BUILD)/%.o: %.c $(wildcard lib/*.h tools/*.h tests/tap/*.h) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Itools -Itests -c -o $@ $<
+
+$(LIB_A): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/bin/%: $(BUILD)/tools/%.o $(TOOL_COMMON_OBJ) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(TOOL_COMMON_OBJ) $(LIB_A) $(LDLIBS)
+
+$(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(TAP_OBJ) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(TAP_OBJ) $(LIB_A) $(LDLIBS)
+
+deps:
+	@sh scripts/deps.sh
+
+# Tests find the build and the corpora through the environment.
+TEST_ENV = SIPWS_SOURCE='$(CURDIR)' SIPWS_BUILD='$(abspath $(BUILD))' \
+	   SIPWS_CORPUS='$(CORPUS)' PATH='$(abspath $(BUILD))/bin:'"$$PATH"
+
+check: deps
+	@$(MAKE) --no-print-directory test
+
+test: all $(UNIT_TESTS)
+	@test -d '$(CORPUS)' || { echo "make: the test corpora are missing at $(CORPUS)" >&2; exit 1; }
+	$(TEST_ENV) prove -j$(PROVE_JOBS) --timer $(UNIT_TESTS) $(TOOL_TESTS)
+
+unit: all $(UNIT_TESTS)
+	$(TEST_ENV) prove $(UNIT_TESTS)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@$(TEST_ENV) sh scripts/demo.sh
+
+install: all
+	install -d '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(LIBDIR)/pkgconfig' \
+		'$(DESTDIR)$(INCLUDEDIR)/sipws' '$(DESTDIR)$(MANDIR)/man1' \
+		'$(DESTDIR)$(MANDIR)/man5' \
+		'$(DESTDIR)$(DATADIR)/bash-completion/completions' \
+		'$(DESTDIR)$(DATADIR)/zsh/vendor-completions' \
+		'$(DESTDIR)$(DATADIR)/fish/vendor_completions.d'
+	install -m 0755 $(TOOLS) '$(DESTDIR)$(BINDIR)/'
+	install -m 0644 $(LIB_A) '$(DESTDIR)$(LIBDIR)/'
+	install -m 0644 $(PUBLIC_HEADERS) '$(DESTDIR)$(INCLUDEDIR)/sipws/'
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@PKGS@|$(PKGS)|' sipws.pc.in > '$(DESTDIR)$(LIBDIR)/pkgconfig/sipws.pc'
+	for m in $(MAN_PAGES); do \
+		s=$${m##*.}; install -d "$(DESTDIR)$(MANDIR)/man$$s"; \
+		install -m 0644 "$$m" "$(DESTDIR)$(MANDIR)/man$$s/"; done
+	for f in completions/bash/*; do install -m 0644 "$$f" \
+		'$(DESTDIR)$(DATADIR)/bash-completion/completions/'; done
+	install -m 0644 completions/zsh/_* '$(DESTDIR)$(DATADIR)/zsh/vendor-completions/'
+	install -m 0644 completions/fish/*.fish '$(DESTDIR)$(DATADIR)/fish/vendor_completions.d/'
+
+uninstall:
+	rm -f $(TOOL_SRC:tools/%.c='$(DESTDIR)$(BINDIR)/%') '$(DESTDIR)$(LIBDIR)/libsipws.a' \
+	      '$(DESTDIR)$(LIBDIR)/pkgconfig/sipws.pc'
+	rm -rf '$(DESTDIR)$(INCLUDEDIR)/sipws'
+
+# libFuzzer targets: the library is compiled again with clang's fuzzer
+# instrumentation; each target runs FUZZ_SECONDS from its seeds.
+fuzzers: $(FUZZERS)
+
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(wildcard lib/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) $(shell $(PKG_CONFIG) --cflags $(PKGS)) \
+		-o $@ $< $(LIB_SRC) $(LDLIBS)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzzers
+	@FUZZ_BUILD='$(FUZZ_BUILD)' FUZZ_SECONDS='$(FUZZ_SECONDS)' CORPUS='$(CORPUS)' \
+		sh scripts/fuzz.sh $(FUZZERS:$(FUZZ_BUILD)/fuzz_%=%)
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@$(TEST_ENV) sh scripts/bench.sh
+
+clean:
+	rm -rf build

@@ -1,0 +1,46 @@
+/* The exit-code table and the SIP-status mapping. */
+#include "exitcode.h"
+#include "tap/basic.h"
+
+#include <errno.h>
+
+static const struct {
+	int status;
+	int our_timeout;
+	int want;
+} status_cases[] = {
+	{200, 0, EXIT_OK},         {202, 0, EXIT_OK},
+	{486, 0, EXIT_BUSY},       {600, 0, EXIT_BUSY},
+	{408, 0, EXIT_NO_ANSWER},  {480, 0, EXIT_NO_ANSWER},
+	{487, 1, EXIT_NO_ANSWER},  {487, 0, EXIT_FAILURE},
+	{403, 0, EXIT_DECLINED},   {603, 0, EXIT_DECLINED},
+	{404, 0, EXIT_NOT_FOUND},  {484, 0, EXIT_NOT_FOUND},
+	{604, 0, EXIT_NOT_FOUND},  {401, 0, EXIT_AUTH},
+	{407, 0, EXIT_AUTH},       {500, 0, EXIT_FAILURE},
+	{415, 0, EXIT_FAILURE},
+};
+
+int main(void)
+{
+	size_t i;
+	size_t n = sizeof(status_cases) / sizeof(status_cases[0]);
+
+	plan(n + 8);
+	for (i = 0; i < n; i++)
+		is_int(status_cases[i].want,
+		       exitcode_from_sip_status(status_cases[i].status,
+						status_cases[i].our_timeout),
+		       "SIP %d%s maps to exit %d", status_cases[i].status,
+		       status_cases[i].our_timeout ? " after our timeout" : "",
+		       status_cases[i].want);
+	is_int(64, EXIT_USAGE, "usage is 64");
+	is_int(79, EXIT_MEDIA, "media failure is 79");
+	is_string("success", exitcode_describe(0), "0 is described");
+	ok(exitcode_describe(7) == NULL, "7 is not in the table");
+	is_int(EXIT_TIMEOUT, exitcode_from_errno(ETIMEDOUT), "ETIMEDOUT -> 75");
+	is_int(EXIT_UNAVAILABLE, exitcode_from_errno(ECONNREFUSED),
+	       "ECONNREFUSED -> 69");
+	is_int(EXIT_DATAERR, exitcode_from_errno(EBADMSG), "EBADMSG -> 65");
+	is_int(EXIT_OK, exitcode_from_errno(0), "0 -> 0");
+	return 0;
+}
