@@ -1,0 +1,38 @@
+#!/bin/sh
+# Run each named libFuzzer target for FUZZ_SECONDS from its seeds. A target
+# writes new inputs to a scratch corpus under the build directory; seeds in
+# fuzz/seeds/NAME and, for the SIP message parser, the shared RFC corpora are
+# read-only inputs. Crashes land in build/fuzz/findings/NAME and fail the run.
+set -u
+: "${FUZZ_BUILD:=build/fuzz}" "${FUZZ_SECONDS:=60}" "${CORPUS:=../shared/corpus}"
+
+status=0
+for name in "$@"; do
+	bin="$FUZZ_BUILD/fuzz_$name"
+	work="$FUZZ_BUILD/corpus/$name"
+	findings="$FUZZ_BUILD/findings/$name"
+	mkdir -p "$work" "$findings"
+	seeds=""
+	[ -d "fuzz/seeds/$name" ] && seeds="fuzz/seeds/$name"
+	if [ "$name" = sipmsg ]; then
+		for d in "$CORPUS/rfc4475" "$CORPUS/rfc5118"; do
+			[ -d "$d" ] && seeds="$seeds $d"
+		done
+	fi
+	dict=""
+	[ -f "fuzz/$name.dict" ] && dict="-dict=fuzz/$name.dict"
+	log="$FUZZ_BUILD/$name.log"
+	echo "fuzz: $name for ${FUZZ_SECONDS}s"
+	# shellcheck disable=SC2086
+	if "$bin" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 \
+		-artifact_prefix="$findings/" -max_len=70000 $dict \
+		"$work" $seeds >"$log" 2>&1; then
+		execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+		echo "fuzz: $name: no finding in ${FUZZ_SECONDS}s (${execs:-?} runs)"
+	else
+		echo "fuzz: $name: FINDING, see $log and $findings" >&2
+		tail -n 30 "$log" >&2
+		status=1
+	fi
+done
+exit $status
