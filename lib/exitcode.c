@@ -76,6 +76,7 @@ int exitcode_from_errno(int err)
 	case EPROTO:
 		return EXIT_PROTOCOL;
 	case EKEYREJECTED:
+	case ENOKEY:
 	case EPERM:
 		return EXIT_AUTH;
 	default:
