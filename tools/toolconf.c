@@ -3,6 +3,7 @@
 
 #include "exitcode.h"
 
+#include <errno.h>
 #include <stdlib.h>
 
 extern char **environ;
@@ -29,7 +30,7 @@ struct conf *toolconf_load(const struct cli *cli)
 		cli_warn("warning: %s", conf_warning(conf, i));
 	if (err) {
 		conf_free(conf);
-		cli_die(EXIT_CONFIG, "%s", reason);
+		cli_die(err == ENOMEM ? EXIT_SOFTWARE : EXIT_CONFIG, "%s", reason);
 	}
 	return conf;
 }
