@@ -35,8 +35,15 @@ struct uri {
  * the whole of p[0..len). Unknown schemes succeed with URI_SCHEME_OTHER and
  * only opaque set (the SIP layer answers 416). Returns 0, EINVAL (empty or
  * NULL input), E2BIG (over a limit) or EBADMSG (syntax); reason is filled
- * on error. For tel: URIs, user is the number and params its parameters;
- * host is absent. */
+ * on error (and emptied on success). For tel: URIs, user is the number and
+ * params its parameters; host is absent.
+ * Checked beyond the grammar: ports 1..65535, IPv4 octets <= 255, IPv6
+ * text (RFC 4291; only inside [], RFC 5118), ttl 0..255, maddr a host,
+ * transport/user/method/ttl/maddr given a value, no parameter name twice
+ * (compared after unescaping), a local tel: number has ;phone-context.
+ * URI parameter values are never quoted (gr= carries a bare pvalue, RFC
+ * 5627); quoted values belong to header params (uri_addr). A Request-URI
+ * with headers decodes; refusing it is the SIP layer's call. */
 int uri_decode(struct uri *uri, const char *p, size_t len, char *reason,
 	       size_t reason_size);
 
@@ -49,9 +56,10 @@ int uri_header_get(const struct uri *uri, const char *name, struct span *value);
 
 /* Iteration over a raw parameter list (';'-separated, as in uri.params or
  * uri_addr.params) or header list ('&'-separated, as in uri.headers).
- * Start with the cursor zeroed; each call returns 0 with the next pair
- * (value empty-but-set for "name=", null for a bare flag) or ENOENT at the
- * end. */
+ * Start with the cursor zeroed; each call returns 0 with the next pair,
+ * name and value trimmed of LWS (a bare flag gives an empty value with
+ * p != NULL, as uri_param_get does), or ENOENT at the end. Quoted values
+ * (header params) may contain the separator. */
 struct uri_iter {
 	size_t pos;
 };
@@ -99,10 +107,24 @@ int uri_unescape(struct span in, char *buf, size_t size, size_t *lenp);
 /* \-unescaping of a quoted display name (as kept in uri_addr.display). */
 int uri_unquote(struct span in, char *buf, size_t size, size_t *lenp);
 
-/* RFC 3261 §19.1.4 comparison of two sip:/sips: URIs (tel: URIs compare by
- * number without visual separators and by parameters; other schemes
- * compare opaque text case-insensitively in the scheme only). */
+/* RFC 3261 §19.1.4 comparison of two sip:/sips: URIs: userinfo
+ * case-sensitive, the rest case-insensitive, %XX equal to the character
+ * unless it is reserved; user/ttl/method/maddr/transport params must match
+ * when in either URI, other params only when in both; headers (names and
+ * values case-insensitive) must all match. tel: URIs compare numbers
+ * without visual separators and need the same parameters (RFC 3966 §4);
+ * other schemes compare the scheme case-insensitively and the rest
+ * exactly (after unescaping unreserved characters). */
 bool uri_equal(const struct uri *a, const struct uri *b);
+
+/* A host[:port] as in a Via sent-by (IPv6 in brackets; port 0 if absent). */
+int uri_hostport_decode(const char *p, size_t len, struct span *host,
+			enum uri_host_type *type, unsigned *port, char *reason,
+			size_t reason_size);
+/* A lone host as in a Via received= or maddr= value: a name, an IPv4
+ * address, or an IPv6 address with or without brackets (RFC 5118 §4.5). */
+int uri_host_decode(const char *p, size_t len, struct span *host,
+		    enum uri_host_type *type, char *reason, size_t reason_size);
 
 /* A WebSocket server URL (RFC 6455 §3). */
 struct uri_ws {
@@ -121,14 +143,19 @@ int uri_ws_decode(struct uri_ws *ws, const char *p, size_t len, char *reason,
 /* Complete a dial target against the configured account URI into buf:
  *   "alice"            -> "sip:alice@<account host[:port]>"
  *   "alice@other.org"  -> "sip:alice@other.org"
- *   "+15551234", "5551234", "+1 (555) 123-4" (digits with optional leading
- *                         '+' and visual separators - . ( ) removed)
- *                      -> "sip:+15551234@<account host>;user=phone"
+ *   "+1(555)123-4567"  -> "sip:+15551234567@<account host>;user=phone"
+ *                         (a global number: '+', digits and the visual
+ *                         separators - . ( ), which are removed)
+ *   "555-1234", "201"  -> "sip:5551234@<account host>" (local digits are
+ *                         dialled as a user name at the account's domain:
+ *                         user=phone would need a phone-context)
  *   "sip:...", "sips:...", "tel:..." -> kept as is after validation.
- * When the account is sips:, completions use sips:. A user part is
- * %-escaped as needed. Returns EINVAL for an empty target or one
- * containing whitespace or invalid characters, EBADMSG for an invalid
- * URI given with a scheme, ENOSPC when buf is too small. */
+ * When the account is sips:, completions use sips:. The account port, if
+ * any, is kept. A user part is %-escaped as needed (a '%' already followed
+ * by two hex digits is kept as an escape). Other schemes are refused.
+ * Returns EINVAL for an empty target, one containing whitespace or one
+ * that does not make a valid URI, EBADMSG for an invalid URI given with a
+ * scheme, ENOSPC when buf is too small. */
 int uri_complete(const char *target, const struct uri *account, char *buf,
 		 size_t size);
 

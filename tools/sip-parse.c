@@ -161,7 +161,9 @@ static void json_pairs(struct json *j, const char *key, struct span list,
 
 		if (k == NULL)
 			cli_die(EXIT_SOFTWARE, "out of memory");
-		if (value.p)
+		/* A URI parameter cannot be empty, so an empty value is a
+		 * flag such as ";lr". */
+		if (value.p && (headers || value.len > 0))
 			json_member_span(j, k, value);
 		else
 			json_member_bool(j, k, true);
