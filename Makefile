@@ -23,7 +23,7 @@ FUZZ_SECONDS ?= 60
 PROVE_JOBS ?= 2
 
 # Libraries the library links today; later layers add theirs here.
-PKGS := openssl
+PKGS := openssl libwebsockets glib-2.0
 
 VERSION := $(shell sed -n 's/^\#define SIPWS_VERSION "\(.*\)"/\1/p' lib/version.h)
 
@@ -98,6 +98,11 @@ $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(TAP_OBJ) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(TAP_OBJ) $(LIB_A) $(LDLIBS)
 
+# Test drivers run by the tool tests (found as $SIPWS_BUILD/tests/helpers/x).
+HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/tests/helpers/%,$(wildcard tests/helpers/*.c))
+$(BUILD)/tests/helpers/%: $(BUILD)/tests/helpers/%.o $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB_A) $(LDLIBS)
+
 deps:
 	@sh scripts/deps.sh
 
@@ -108,7 +113,7 @@ TEST_ENV = SIPWS_SOURCE='$(CURDIR)' SIPWS_BUILD='$(abspath $(BUILD))' \
 check: deps
 	@$(MAKE) --no-print-directory test
 
-test: all $(UNIT_TESTS)
+test: all $(UNIT_TESTS) $(HELPERS)
 	@test -d '$(CORPUS)' || { echo "make: the test corpora are missing at $(CORPUS)" >&2; exit 1; }
 	$(TEST_ENV) prove -j$(PROVE_JOBS) --timer $(UNIT_TESTS) $(TOOL_TESTS)
 

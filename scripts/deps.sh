@@ -11,9 +11,28 @@ build-essential
 pkg-config
 perl
 libssl-dev
+libwebsockets-dev
+libwebsockets-evlib-glib
+libglib2.0-dev
 clang
 libclang-rt-14-dev
+kamailio
+kamailio-websocket-modules
+kamailio-tls-modules
+kamailio-sqlite-modules
+sqlite3
+openssl
+sipsak
+chromium
 "
+# The browser peer of the interop tests (tests/browser) runs on node and
+# npm. A machine may have them from elsewhere (NodeSource's nodejs carries
+# its own npm and conflicts with Debian's): take Debian's only when absent.
+if ! command -v node >/dev/null 2>&1; then
+	PACKAGES="$PACKAGES nodejs npm"
+elif ! command -v npm >/dev/null 2>&1; then
+	PACKAGES="$PACKAGES npm"
+fi
 
 missing=""
 for p in $PACKAGES; do
@@ -22,21 +41,22 @@ for p in $PACKAGES; do
 	fi
 done
 
-if [ -z "$missing" ]; then
-	exit 0
+if [ -n "$missing" ]; then
+	echo "deps: installing:$missing" >&2
+	if [ "$(id -u)" -eq 0 ]; then
+		SUDO=""
+	elif command -v sudo >/dev/null 2>&1; then
+		SUDO="sudo"
+	else
+		echo "deps: missing packages:$missing (run as root to install them)" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	# A fresh machine has no package lists yet; refresh them once per run.
+	$SUDO apt-get update -qq >/dev/null
+	# shellcheck disable=SC2086
+	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
-echo "deps: installing:$missing" >&2
-if [ "$(id -u)" -eq 0 ]; then
-	SUDO=""
-elif command -v sudo >/dev/null 2>&1; then
-	SUDO="sudo"
-else
-	echo "deps: missing packages:$missing (run as root to install them)" >&2
-	exit 1
-fi
-export DEBIAN_FRONTEND=noninteractive
-# A fresh machine has no package lists yet; refresh them once per run.
-$SUDO apt-get update -qq >/dev/null
-# shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# npm packages and the JsSIP bundle of the browser peer (quick when current).
+sh "$(dirname "$0")/browser-deps.sh"

@@ -1,0 +1,75 @@
+#!/bin/sh
+test_description='make install puts tools, library, headers, sipws.pc, man pages and completions in place'
+. "$SIPWS_SOURCE/tests/lib/test-lib.sh"
+
+command -v make >/dev/null 2>&1 || test_skip_all 'make is not installed'
+
+# Install from the build under test (BUILD is the directory make check uses).
+build_rel=${SIPWS_BUILD#"$SIPWS_SOURCE"/}
+root="$TRASH/root"
+
+test_expect_success 'make install DESTDIR=... PREFIX=/usr/local succeeds' '
+	make -s -C "$SIPWS_SOURCE" install BUILD="$build_rel" \
+		DESTDIR="$root" PREFIX=/usr/local >install.out 2>&1
+'
+
+test_expect_success 'every tool and its man page and completions are installed' '
+	for t in $(cd "$SIPWS_BUILD/bin" && ls); do
+		test -x "$root/usr/local/bin/$t" &&
+		test -f "$root/usr/local/share/man/man1/$t.1" &&
+		test -f "$root/usr/local/share/bash-completion/completions/$t" &&
+		test -f "$root/usr/local/share/zsh/vendor-completions/_$t" &&
+		test -f "$root/usr/local/share/fish/vendor_completions.d/$t.fish" ||
+		{ echo "missing pieces of $t"; return 1; }
+	done
+'
+
+test_expect_success 'the config file page is installed in section 5' '
+	test -f "$root/usr/local/share/man/man5/sipws.conf.5"
+'
+
+test_expect_success 'library and public headers are installed' '
+	test -f "$root/usr/local/lib/libsipws.a" &&
+	for h in "$SIPWS_SOURCE"/lib/*.h; do
+		test -f "$root/usr/local/include/sipws/$(basename "$h")" ||
+		{ echo "missing $h"; return 1; }
+	done
+'
+
+test_expect_success 'sipws.pc names the install paths' '
+	PKG_CONFIG_PATH="$root/usr/local/lib/pkgconfig" \
+		pkg-config --cflags --libs sipws >pc.out &&
+	test_grep "^-I/usr/local/include/sipws " pc.out &&
+	test_grep " -L/usr/local/lib -lsipws *$" pc.out
+'
+
+test_expect_success 'a program builds against the installed library' '
+	cat >prog.c <<-\PROG &&
+	#include <stdio.h>
+	#include <string.h>
+	#include "uri.h"
+	int main(void)
+	{
+		struct uri u;
+		const char *s = "sip:alice@example.org";
+		if (uri_decode(&u, s, strlen(s), NULL, 0) != 0)
+			return 1;
+		printf("%.*s\n", (int)u.host.len, u.host.p);
+		return 0;
+	}
+	PROG
+	case "$SIPWS_BUILD" in
+	*sanitize*) san="-fsanitize=address,undefined" ;;
+	*) san= ;;
+	esac &&
+	cflags=$(PKG_CONFIG_PATH="$root/usr/local/lib/pkgconfig" \
+		pkg-config --cflags sipws | sed "s|/usr/local|$root/usr/local|g") &&
+	libs=$(PKG_CONFIG_PATH="$root/usr/local/lib/pkgconfig" \
+		pkg-config --static --libs sipws | sed "s|/usr/local|$root/usr/local|g") &&
+	cc $san $cflags -o prog prog.c $libs &&
+	./prog >prog.out &&
+	echo example.org >expect &&
+	test_cmp expect prog.out
+'
+
+test_done
