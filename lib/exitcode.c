@@ -30,7 +30,7 @@ int exitcode_from_sip_status(int status, int our_timeout)
 	case 480:
 		return EXIT_NO_ANSWER;
 	case 487:
-		return our_timeout ? EXIT_NO_ANSWER : EXIT_FAILURE;
+		return our_timeout ? EXIT_NO_ANSWER : EXIT_FAILED;
 	case 403:
 	case 603:
 		return EXIT_DECLINED;
@@ -42,7 +42,7 @@ int exitcode_from_sip_status(int status, int our_timeout)
 	case 407:
 		return EXIT_AUTH;
 	default:
-		return EXIT_FAILURE;
+		return EXIT_FAILED;
 	}
 }
 
@@ -56,7 +56,6 @@ int exitcode_from_errno(int err)
 	case EBADMSG:
 	case EILSEQ:
 	case E2BIG:
-	case EMSGSIZE:
 	case ERANGE:
 		return EXIT_DATAERR;
 	case ECONNREFUSED:
@@ -74,12 +73,33 @@ int exitcode_from_errno(int err)
 	case ETIMEDOUT:
 		return EXIT_TIMEOUT;
 	case EPROTO:
+	case EMSGSIZE:
 		return EXIT_PROTOCOL;
-	case EKEYREJECTED:
 	case ENOKEY:
+	case ECONNABORTED:
+		return EXIT_TLS;
+	case EKEYREJECTED:
 	case EPERM:
 		return EXIT_AUTH;
 	default:
 		return EXIT_SOFTWARE;
+	}
+}
+
+int exitcode_from_transport(int err)
+{
+	switch (err) {
+	case 0:
+		return EXIT_OK;
+	case ENOKEY:
+	case ECONNABORTED:
+		return EXIT_TLS;
+	case EMSGSIZE:
+		return EXIT_PROTOCOL;
+	case ENOMEM:
+		return EXIT_SOFTWARE;
+	default:
+		/* refused, unreachable, upgrade refused, timed out, lost */
+		return EXIT_UNAVAILABLE;
 	}
 }

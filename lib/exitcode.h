@@ -3,10 +3,14 @@
 #ifndef SIPWS_EXITCODE_H
 #define SIPWS_EXITCODE_H
 
+/* <stdlib.h> first: its EXIT_FAILURE (1) and EXIT_SUCCESS (0) agree with
+ * EXIT_FAILED and EXIT_OK below, and our names must not collide with them. */
+#include <stdlib.h>
+
 /* X(name, number, short description) */
 #define EXITCODE_TABLE(X)                                                      \
 	X(OK, 0, "success")                                                    \
-	X(FAILURE, 1, "final SIP failure not listed below, or a failed check") \
+	X(FAILED, 1, "final SIP failure not listed below, or a failed check") \
 	X(BUSY, 2, "busy (486, 600)")                                          \
 	X(NO_ANSWER, 3, "no answer (408, 480, 487 after our own timeout)")     \
 	X(DECLINED, 4, "declined or forbidden (403, 603)")                     \
@@ -40,5 +44,11 @@ int exitcode_from_sip_status(int status, int our_timeout);
 
 /* Map a library errno-style return to an exit code (0 maps to EXIT_OK). */
 int exitcode_from_errno(int err);
+
+/* Map the reason a server connection failed or was lost (the errno values
+ * of ws.h) to an exit code: refused, unreachable, upgrade refused (EPROTO)
+ * or lost -> 69; TLS (ENOKEY untrusted certificate, ECONNABORTED other
+ * handshake failure) -> 77; oversized message (EMSGSIZE) -> 76. */
+int exitcode_from_transport(int err);
 
 #endif

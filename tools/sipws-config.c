@@ -163,7 +163,7 @@ int main(int argc, char **argv)
 			printf("%s\n", e.values[k]);
 		/* A key without a value is a failed lookup, as in git config. */
 		if (e.nvalues == 0)
-			status = EXIT_FAILURE;
+			status = EXIT_FAILED;
 	} else if (argc > 0) {
 		for (i = 0; i < argc; i++) {
 			struct conf_entry e;

@@ -1,8 +1,9 @@
 /* The exit-code table and the SIP-status mapping. */
+#include <errno.h>
+#include <stdlib.h>
+
 #include "exitcode.h"
 #include "tap/basic.h"
-
-#include <errno.h>
 
 static const struct {
 	int status;
@@ -12,12 +13,12 @@ static const struct {
 	{200, 0, EXIT_OK},         {202, 0, EXIT_OK},
 	{486, 0, EXIT_BUSY},       {600, 0, EXIT_BUSY},
 	{408, 0, EXIT_NO_ANSWER},  {480, 0, EXIT_NO_ANSWER},
-	{487, 1, EXIT_NO_ANSWER},  {487, 0, EXIT_FAILURE},
+	{487, 1, EXIT_NO_ANSWER},  {487, 0, EXIT_FAILED},
 	{403, 0, EXIT_DECLINED},   {603, 0, EXIT_DECLINED},
 	{404, 0, EXIT_NOT_FOUND},  {484, 0, EXIT_NOT_FOUND},
 	{604, 0, EXIT_NOT_FOUND},  {401, 0, EXIT_AUTH},
-	{407, 0, EXIT_AUTH},       {500, 0, EXIT_FAILURE},
-	{415, 0, EXIT_FAILURE},
+	{407, 0, EXIT_AUTH},       {500, 0, EXIT_FAILED},
+	{415, 0, EXIT_FAILED},
 };
 
 int main(void)
@@ -25,7 +26,7 @@ int main(void)
 	size_t i;
 	size_t n = sizeof(status_cases) / sizeof(status_cases[0]);
 
-	plan(n + 8);
+	plan(n + 14);
 	for (i = 0; i < n; i++)
 		is_int(status_cases[i].want,
 		       exitcode_from_sip_status(status_cases[i].status,
@@ -42,5 +43,17 @@ int main(void)
 	       "ECONNREFUSED -> 69");
 	is_int(EXIT_DATAERR, exitcode_from_errno(EBADMSG), "EBADMSG -> 65");
 	is_int(EXIT_OK, exitcode_from_errno(0), "0 -> 0");
+	is_int(EXIT_TLS, exitcode_from_transport(ENOKEY),
+	       "untrusted certificate -> 77");
+	is_int(EXIT_TLS, exitcode_from_transport(ECONNABORTED),
+	       "TLS handshake failure -> 77");
+	is_int(EXIT_UNAVAILABLE, exitcode_from_transport(ECONNREFUSED),
+	       "refused -> 69");
+	is_int(EXIT_UNAVAILABLE, exitcode_from_transport(EPROTO),
+	       "upgrade refused -> 69");
+	is_int(EXIT_UNAVAILABLE, exitcode_from_transport(ETIMEDOUT),
+	       "connect timeout -> 69");
+	is_int(EXIT_PROTOCOL, exitcode_from_transport(EMSGSIZE),
+	       "oversized message -> 76");
 	return 0;
 }

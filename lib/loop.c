@@ -1,0 +1,580 @@
+/* The event loop: one lws context per loop, on lws's own poll loop or on a
+ * GLib main loop through lws's glib event-lib plugin; timers are lws_sul so
+ * one code path serves both backends. */
+#include "loop.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <glib.h>
+#include <libwebsockets.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+_Static_assert(sizeof(lws_sorted_usec_list_t) <=
+		       sizeof(((struct loop_timer *)0)->priv),
+	       "struct loop_timer.priv too small for lws_sorted_usec_list_t");
+
+/* Generous for a signalling process; lws sizes its fd table from this
+ * (the default follows ulimit -n, which costs start-up time). */
+#define LOOP_FD_LIMIT 256
+
+struct loop {
+	struct lws_context *context;
+	struct lws_vhost *vhost;     /* plain: ws:// and the signal pipe */
+	struct lws_vhost *tls_vhost; /* wss://, made on first use */
+	char *tls_ca_file;
+	enum loop_backend backend;
+	GMainLoop *gloop;
+	void *foreign_loops[1];
+
+	loop_log_h *log_h;
+	void *log_arg;
+	enum loop_log_level log_level;
+	bool tls_insecure;
+
+	bool running;
+	bool stop;
+	int depth; /* > 0 while inside an lws callback or timer handler */
+
+	/* SIGINT/SIGTERM self-pipe, when loop_stop_on_signals() was called */
+	bool owns_signals;
+	int sig_pipe[2];
+	struct lws *sig_wsi;
+	struct loop_lws_handler sig_handler;
+	struct sigaction old_int, old_term;
+	int signal;
+};
+
+/* lws's log emitter takes no argument: lines go to the newest loop. */
+static struct loop *loop_log_owner;
+/* The signal handler's write end (one owner per process). */
+static volatile sig_atomic_t loop_sig_write_fd = -1;
+
+static int loop_lws_callback(struct lws *wsi, enum lws_callback_reasons reason,
+			     void *user, void *in, size_t len);
+
+static const struct lws_protocols loop_protocols[] = {
+	{LOOP_LWS_PROTOCOL, loop_lws_callback, 0, 4096, 0, NULL, 0},
+	{NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+uint64_t loop_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+uint64_t loop_now_ms(void)
+{
+	return loop_now_us() / 1000u;
+}
+
+bool loop_log_enabled(const struct loop *l, enum loop_log_level level)
+{
+	return l && l->log_h && level <= l->log_level;
+}
+
+static void loop_logv(const struct loop *l, enum loop_log_level level,
+		      const char *fmt, va_list ap)
+{
+	char buf[512];
+	size_t n;
+
+	if (!loop_log_enabled(l, level))
+		return;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	l->log_h(level, buf, l->log_arg);
+}
+
+void loop_log(const struct loop *l, enum loop_log_level level,
+	      const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	loop_logv(l, level, fmt, ap);
+	va_end(ap);
+}
+
+static void loop_lws_emit(int level, const char *line)
+{
+	const char *p = line;
+	const char *close;
+
+	(void)level;
+	/* lws prefixes "[date time] N: "; the caller adds its own prefix. */
+	if (*p == '[' && (close = strchr(p, ']')) != NULL) {
+		p = close + 1;
+		while (*p == ' ')
+			p++;
+	}
+	loop_log(loop_log_owner, LOOP_LOG_DEBUG, "lws: %s", p);
+}
+
+static void loop_lws_set_logging(struct loop *l)
+{
+	int mask = 0;
+
+	loop_log_owner = l;
+	if (l && l->log_h && l->log_level >= LOOP_LOG_DEBUG)
+		mask = LLL_ERR | LLL_WARN | LLL_NOTICE;
+	if (l && l->log_h && l->log_level >= LOOP_LOG_TRACE)
+		mask |= LLL_INFO;
+	lws_set_log_level(mask, loop_lws_emit);
+}
+
+/* lws 4.1 puts the Host header's name in SNI even when it is an IP
+ * literal, which RFC 6066 §3 forbids (and for "[::1]" sends "["): take it
+ * out before the ClientHello is written. */
+static void loop_tls_info(const SSL *ssl, int where, int ret)
+{
+	const char *name;
+	unsigned char addr[16];
+
+	(void)ret;
+	if (!(where & SSL_CB_HANDSHAKE_START))
+		return;
+	name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+	if (name && (name[0] == '[' || inet_pton(AF_INET, name, addr) == 1 ||
+		     inet_pton(AF_INET6, name, addr) == 1))
+		SSL_set_tlsext_host_name((SSL *)ssl, NULL);
+}
+
+/* Called once the TLS vhost's SSL_CTX exists. That vhost has lws's own
+ * loading of the system CAs disabled: it parses the whole bundle at start-up
+ * (~100 ms here). OpenSSL's hashed directory (Debian's /etc/ssl/certs) is
+ * read only for the CAs a handshake needs. SSL_CERT_FILE / SSL_CERT_DIR are
+ * honoured as OpenSSL does. */
+static int loop_tls_client_ctx(struct lws *wsi, void *ssl_ctx)
+{
+	struct loop *l = wsi ? lws_context_user(lws_get_context(wsi)) : NULL;
+	const char *dir = getenv(X509_get_default_cert_dir_env());
+	const char *file = getenv(X509_get_default_cert_file_env());
+
+	if (!l || !ssl_ctx)
+		return 0;
+	SSL_CTX_set_info_callback(ssl_ctx, loop_tls_info);
+	if (l->tls_ca_file)
+		return 0;
+	if (!dir)
+		dir = X509_get_default_cert_dir();
+	if (!SSL_CTX_load_verify_locations(ssl_ctx, file, dir))
+		loop_log(l, LOOP_LOG_ERROR, "cannot use the system CAs in %s",
+			 dir);
+	return 0;
+}
+
+/* Every wsi made through the loop carries a struct loop_lws_handler as its
+ * opaque user data; this one protocol forwards its callbacks there. */
+static int loop_lws_callback(struct lws *wsi, enum lws_callback_reasons reason,
+			     void *user, void *in, size_t len)
+{
+	struct loop_lws_handler *h = wsi ? lws_get_opaque_user_data(wsi) : NULL;
+	struct loop *l;
+	int ret;
+
+	if (reason == LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS)
+		return loop_tls_client_ctx(wsi, user);
+	if (!h || !h->callback)
+		return lws_callback_http_dummy(wsi, reason, user, in, len);
+	l = h->loop;
+	if (l)
+		l->depth++;
+	ret = h->callback(wsi, (int)reason, in, len, h->arg);
+	if (l)
+		l->depth--;
+	return ret;
+}
+
+static struct lws_vhost *loop_vhost_create(struct loop *l, bool tls)
+{
+	struct lws_context_creation_info info;
+
+	memset(&info, 0, sizeof(info));
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	info.protocols = loop_protocols;
+	info.vhost_name = tls ? "sipws-tls" : "sipws";
+	/* ws.c times connections itself (connect_timeout_ms): lws's own
+	 * per-step timeouts (5 s for TLS) must not cut in first */
+	info.timeout_secs = LOOP_LWS_TIMEOUT_SECS;
+	info.connect_timeout_secs = LOOP_LWS_TIMEOUT_SECS;
+	if (tls) {
+		info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
+			       LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
+		info.client_ssl_ca_filepath = l->tls_ca_file;
+	}
+	return lws_create_vhost(l->context, &info);
+}
+
+int loop_alloc(struct loop **lp, const struct loop_config *cfg)
+{
+	static const struct loop_config defaults = {.backend = LOOP_NATIVE};
+	struct lws_context_creation_info info;
+	struct loop *l;
+	int err = 0;
+
+	if (!lp)
+		return EINVAL;
+	*lp = NULL;
+	if (!cfg)
+		cfg = &defaults;
+	if (cfg->backend != LOOP_NATIVE && cfg->backend != LOOP_GLIB)
+		return EINVAL;
+
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return ENOMEM;
+	l->backend = cfg->backend;
+	l->log_h = cfg->log_h;
+	l->log_arg = cfg->log_arg;
+	l->log_level = cfg->log_level;
+	l->tls_insecure = cfg->tls_insecure;
+	l->sig_pipe[0] = l->sig_pipe[1] = -1;
+
+	/* Before the context: lws logs while it starts. */
+	loop_lws_set_logging(l);
+
+	if (cfg->tls_ca_file) {
+		/* lws only logs an unreadable CA file: say it here */
+		if (access(cfg->tls_ca_file, R_OK) < 0) {
+			err = errno;
+			loop_log(l, LOOP_LOG_ERROR, "%s: %s", cfg->tls_ca_file,
+				 strerror(err));
+			goto out;
+		}
+		l->tls_ca_file = strdup(cfg->tls_ca_file);
+		if (!l->tls_ca_file) {
+			err = ENOMEM;
+			goto out;
+		}
+	}
+
+	/* Vhosts are explicit so that the TLS one, whose SSL_CTX costs
+	 * start-up time, is made only for a wss:// connection. Nor is there
+	 * LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT here (2-15 ms saved on a
+	 * ws:// run): OpenSSL >= 1.1 initialises itself with the first
+	 * SSL_CTX, and lws's SSL ex-data index stays 0, OpenSSL's app-data
+	 * slot, which nothing else uses on lws's SSL objects (t0520 covers
+	 * verification and the insecure flag, which go through it). */
+	memset(&info, 0, sizeof(info));
+	info.port = CONTEXT_PORT_NO_LISTEN;
+	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
+	info.fd_limit_per_thread = LOOP_FD_LIMIT;
+	info.timeout_secs = LOOP_LWS_TIMEOUT_SECS;
+	info.connect_timeout_secs = LOOP_LWS_TIMEOUT_SECS;
+	info.gid = (gid_t)-1;
+	info.uid = (uid_t)-1;
+	info.user = l;
+	if (l->backend == LOOP_GLIB) {
+		l->gloop = g_main_loop_new(NULL, FALSE);
+		if (!l->gloop) {
+			err = ENOMEM;
+			goto out;
+		}
+		l->foreign_loops[0] = l->gloop;
+		info.foreign_loops = l->foreign_loops;
+		info.options |= LWS_SERVER_OPTION_GLIB;
+	}
+
+	l->context = lws_create_context(&info);
+	if (!l->context) {
+		loop_log(l, LOOP_LOG_ERROR, "cannot start libwebsockets%s",
+			 l->backend == LOOP_GLIB ? " with its glib plugin" : "");
+		err = EIO;
+		goto out;
+	}
+	l->vhost = loop_vhost_create(l, false);
+	if (!l->vhost) {
+		err = EIO;
+		goto out;
+	}
+
+out:
+	if (err)
+		loop_free(l);
+	else
+		*lp = l;
+	return err;
+}
+
+static void loop_signals_release(struct loop *l)
+{
+	if (!l->owns_signals)
+		return;
+	sigaction(SIGINT, &l->old_int, NULL);
+	sigaction(SIGTERM, &l->old_term, NULL);
+	loop_sig_write_fd = -1;
+	l->owns_signals = false;
+	if (l->sig_pipe[1] >= 0)
+		close(l->sig_pipe[1]);
+	l->sig_pipe[1] = -1;
+}
+
+void loop_free(struct loop *l)
+{
+	if (!l)
+		return;
+	loop_signals_release(l);
+	if (l->sig_wsi)
+		lws_set_opaque_user_data(l->sig_wsi, NULL);
+	if (l->context)
+		lws_context_destroy(l->context);
+	/* lws closed the adopted read end with its wsi, if it got that far */
+	if (!l->sig_wsi && l->sig_pipe[0] >= 0)
+		close(l->sig_pipe[0]);
+	if (l->gloop)
+		g_main_loop_unref(l->gloop);
+	free(l->tls_ca_file);
+	if (loop_log_owner == l) {
+		loop_log_owner = NULL;
+		lws_set_log_level(0, loop_lws_emit);
+	}
+	free(l);
+}
+
+int loop_run(struct loop *l)
+{
+	int err = 0;
+
+	if (!l || l->running)
+		return EINVAL;
+	l->running = true;
+	if (l->backend == LOOP_GLIB) {
+		if (!l->stop)
+			g_main_loop_run(l->gloop);
+	} else {
+		while (!l->stop) {
+			if (lws_service(l->context, 0) < 0) {
+				err = EIO;
+				break;
+			}
+		}
+	}
+	l->stop = false;
+	l->running = false;
+	return err;
+}
+
+void loop_stop(struct loop *l)
+{
+	if (!l)
+		return;
+	l->stop = true;
+	if (!l->running)
+		return;
+	if (l->backend == LOOP_GLIB)
+		g_main_loop_quit(l->gloop);
+	else
+		/* lws_service() runs timers before it polls: wake that poll */
+		lws_cancel_service(l->context);
+}
+
+static void loop_signal_handler(int signo)
+{
+	int saved = errno;
+	unsigned char c = (unsigned char)signo;
+
+	/* a full pipe already holds a wake-up: nothing to do on failure */
+	if (loop_sig_write_fd >= 0 && write(loop_sig_write_fd, &c, 1) < 0)
+		c = 0;
+	errno = saved;
+}
+
+static int loop_sig_callback(void *wsi, int reason, void *in, size_t len,
+			     void *arg)
+{
+	struct loop *l = arg;
+	unsigned char buf[16];
+	ssize_t n;
+
+	(void)wsi;
+	(void)in;
+	(void)len;
+	switch (reason) {
+	case LWS_CALLBACK_RAW_RX_FILE:
+		n = read(l->sig_pipe[0], buf, sizeof(buf));
+		if (n > 0) {
+			l->signal = buf[n - 1];
+			loop_log(l, LOOP_LOG_DEBUG, "signal %d: stopping",
+				 l->signal);
+			loop_stop(l);
+		}
+		return 0;
+	case LWS_CALLBACK_RAW_CLOSE_FILE:
+		l->sig_wsi = NULL;
+		l->sig_pipe[0] = -1;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+int loop_stop_on_signals(struct loop *l)
+{
+	lws_adopt_desc_t desc;
+	struct sigaction sa;
+	int err;
+
+	if (!l)
+		return EINVAL;
+	if (l->owns_signals)
+		return 0;
+	if (loop_sig_write_fd >= 0)
+		return EBUSY;
+	if (pipe2(l->sig_pipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		return errno;
+
+	l->sig_handler.callback = loop_sig_callback;
+	l->sig_handler.arg = l;
+	l->sig_handler.loop = l;
+	memset(&desc, 0, sizeof(desc));
+	desc.vh = l->vhost;
+	desc.type = LWS_ADOPT_RAW_FILE_DESC;
+	desc.fd.filefd = l->sig_pipe[0];
+	desc.vh_prot_name = LOOP_LWS_PROTOCOL;
+	desc.opaque = &l->sig_handler;
+	l->sig_wsi = lws_adopt_descriptor_vhost_via_info(&desc);
+	if (!l->sig_wsi) {
+		err = EIO;
+		goto fail;
+	}
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = loop_signal_handler;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	loop_sig_write_fd = l->sig_pipe[1];
+	l->owns_signals = true;
+	if (sigaction(SIGINT, &sa, &l->old_int) < 0 ||
+	    sigaction(SIGTERM, &sa, &l->old_term) < 0) {
+		err = errno;
+		loop_signals_release(l);
+		return err;
+	}
+	return 0;
+
+fail:
+	close(l->sig_pipe[0]);
+	close(l->sig_pipe[1]);
+	l->sig_pipe[0] = l->sig_pipe[1] = -1;
+	return err;
+}
+
+int loop_signal(const struct loop *l)
+{
+	return l ? l->signal : 0;
+}
+
+void *loop_glib_context(const struct loop *l)
+{
+	if (!l || !l->gloop)
+		return NULL;
+	return g_main_loop_get_context(l->gloop);
+}
+
+enum loop_backend loop_backend(const struct loop *l)
+{
+	return l->backend;
+}
+
+/* Timers */
+
+static lws_sorted_usec_list_t *loop_timer_sul(struct loop_timer *t)
+{
+	return (lws_sorted_usec_list_t *)(void *)t->priv.bytes;
+}
+
+static void loop_timer_fire(lws_sorted_usec_list_t *sul)
+{
+	struct loop_timer *t = (struct loop_timer *)(void *)((char *)sul -
+				offsetof(struct loop_timer, priv));
+	struct loop *l = t->loop;
+
+	l->depth++;
+	t->h(t->arg);
+	l->depth--;
+}
+
+void loop_timer_init(struct loop_timer *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+void loop_timer_start(struct loop_timer *t, struct loop *l, uint64_t ms,
+		      loop_timer_h *h, void *arg)
+{
+	lws_usec_t us;
+
+	if (!t || !l || !h)
+		return;
+	loop_timer_cancel(t);
+	t->loop = l;
+	t->h = h;
+	t->arg = arg;
+	/* lws counts signed microseconds: clamp to 100 years */
+	if (ms > 100ull * 365 * 24 * 3600 * 1000)
+		ms = 100ull * 365 * 24 * 3600 * 1000;
+	us = (lws_usec_t)ms * 1000;
+	if (us == 0)
+		us = 1;
+	lws_sul_schedule(l->context, 0, loop_timer_sul(t), loop_timer_fire,
+			 us);
+	/* On GLib, lws re-arms its own timeout only after servicing something:
+	 * a timer started from a foreign callback needs that nudge. */
+	if (l->backend == LOOP_GLIB && l->depth == 0)
+		lws_cancel_service(l->context);
+}
+
+void loop_timer_cancel(struct loop_timer *t)
+{
+	if (!t || !loop_timer_running(t))
+		return;
+	lws_sul_cancel(loop_timer_sul(t));
+}
+
+bool loop_timer_running(const struct loop_timer *t)
+{
+	const lws_sorted_usec_list_t *sul =
+		(const lws_sorted_usec_list_t *)(const void *)t->priv.bytes;
+
+	return !lws_dll2_is_detached(&sul->list);
+}
+
+/* For lws-based modules. */
+
+void *loop_lws_context(const struct loop *l)
+{
+	return l->context;
+}
+
+void *loop_lws_vhost(struct loop *l, bool tls)
+{
+	if (!tls)
+		return l->vhost;
+	if (!l->tls_vhost) {
+		l->tls_vhost = loop_vhost_create(l, true);
+		if (!l->tls_vhost)
+			loop_log(l, LOOP_LOG_ERROR, "cannot set up TLS");
+	}
+	return l->tls_vhost;
+}
+
+bool loop_lws_tls_insecure(const struct loop *l)
+{
+	return l->tls_insecure;
+}
