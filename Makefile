@@ -34,6 +34,8 @@ WARNINGS += -Werror
 endif
 
 CFLAGS   ?= -O2 -g
+# Link only the shared libraries a binary really uses (start-up cost).
+LDFLAGS  += -Wl,--as-needed
 CPPFLAGS += -D_GNU_SOURCE -Ilib
 ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 LDLIBS   += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
@@ -90,9 +92,17 @@ $(LIB_A): $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(BUILD)/bin/%: $(BUILD)/tools/%.o $(TOOL_COMMON_OBJ) $(LIB_A)
+# The tools' shared code is an archive too, so a tool links only what it
+# uses (sip-parse does not carry the SIP stack).
+TOOL_COMMON_A := $(BUILD)/libtools.a
+$(TOOL_COMMON_A): $(TOOL_COMMON_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(TOOL_COMMON_OBJ) $(LIB_A) $(LDLIBS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/bin/%: $(BUILD)/tools/%.o $(TOOL_COMMON_A) $(LIB_A)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(TOOL_COMMON_A) $(LIB_A) $(LDLIBS)
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(TAP_OBJ) $(LIB_A)
 	@mkdir -p $(dir $@)

@@ -1,0 +1,184 @@
+#!/bin/sh
+# sip-msg against sipsak and on its own; run by scripts/bench.sh with a
+# private Kamailio (KAM_*) and the helpers of bench/ in BENCH_BIN:
+#  1. one MESSAGE with digest authentication, delivered through Kamailio
+#     to a registered user agent (bench/sip-sink): sip-msg over ws:// and
+#     wss:// next to sipsak over UDP (the request from a file: Debian's
+#     sipsak crashes in its -M mode); the runs alternate, medians of the
+#     wall time of whole processes and the largest peak RSS;
+#  2. sip-msg --stream through Kamailio to the same user agent;
+#  3. sip-msg --stream to bench/ws-answer, which answers at once: the
+#     client's own rate, without the proxy's authentication and
+#     transaction memory in the way.
+set -u
+RUNS=${BENCH_RUNS:-31}
+PROXY_STREAM=${BENCH_PROXY_STREAM:-1500}
+STREAM=${BENCH_STREAM:-20000}
+WINDOW=${BENCH_WINDOW:-32}
+RUNNER="$BENCH_BIN/runner"
+cd "$BENCH_DIR" || exit 1
+
+# The receiving user agent: bob, over ws://.
+"$BENCH_BIN/sip-sink" sip:bob@127.0.0.1 "$KAM_BOB_PASSWORD" "$KAM_WS_URL" \
+	>sink.out 2>sink.err &
+sink=$!
+trap 'kill $sink 2>/dev/null' EXIT
+for i in $(seq 50); do
+	grep -q '^registered$' sink.out && break
+	sleep 0.1
+done
+grep -q '^registered$' sink.out || { cat sink.err >&2; exit 1; }
+
+cat >sip-msg.conf <<EOF2
+websocket.servers = $KAM_WS_URL
+[user]
+uri = sip:alice@127.0.0.1
+sip_auth_password = $KAM_ALICE_PASSWORD
+EOF2
+chmod 600 sip-msg.conf
+
+# The same MESSAGE for sipsak, without Via (sipsak adds its own).
+body='Hello from the benchmark'
+{
+	printf 'MESSAGE sip:bob@127.0.0.1 SIP/2.0\r\n'
+	printf 'From: <sip:alice@127.0.0.1>;tag=bench%s\r\n' "$$"
+	printf 'To: <sip:bob@127.0.0.1>\r\n'
+	printf 'Call-ID: bench-%s@127.0.0.1\r\n' "$$"
+	printf 'CSeq: 1 MESSAGE\r\n'
+	printf 'Max-Forwards: 70\r\n'
+	printf 'Content-Type: text/plain;charset=UTF-8\r\n'
+	printf 'Content-Length: %s\r\n\r\n%s' "${#body}" "$body"
+} >message.sip
+
+# field NAME LINE: the value of NAME=value in a runner line.
+field() {
+	printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+verdict() {
+	if [ "$1" = 1 ]; then echo PASS; else echo MISS; fi
+}
+le() {
+	awk -v a="$1" -v b="$2" 'BEGIN { print (a <= b) ? 1 : 0 }'
+}
+div() {
+	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'
+}
+# median FILE: of the first column; max FILE COLUMN; failed FILE.
+median() {
+	sort -n "$1" | awk '{ v[NR] = $1 } END {
+		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%.3f", m }'
+}
+maxcol() {
+	awk -v c="$2" '$c > m { m = $c } END { print m + 0 }' "$1"
+}
+failed() {
+	awk '$3 != 0 { n++ } END { print n + 0 }' "$1"
+}
+# once NAME STATUS CMD...: one run, "ms rss failed" appended to NAME.runs.
+once() {
+	o_name=$1 o_status=$2
+	shift 2
+	o_line=$("$RUNNER" -n 1 -w 0 -x "$o_status" -- "$@")
+	echo "$(field median_ms "$o_line") $(field max_rss_kib "$o_line") $(field failed "$o_line")" >>"$o_name.runs"
+}
+
+rm -f ./*.runs
+# Warm the caches, then alternate the four so that drift hits all alike.
+for i in 1 2 3; do
+	once warm 0 sip-msg -q -c sip-msg.conf bob "$body"
+	once warm 0 sipsak -L -G -H 127.0.0.1 -f message.sip \
+		-s sip:bob@127.0.0.1 -p "127.0.0.1:$KAM_UDP_PORT" \
+		-u alice -a "$KAM_ALICE_PASSWORD"
+done
+for i in $(seq "$RUNS"); do
+	once true 0 /bin/true
+	once sipsak 0 sipsak -L -G -H 127.0.0.1 -f message.sip \
+		-s sip:bob@127.0.0.1 -p "127.0.0.1:$KAM_UDP_PORT" \
+		-u alice -a "$KAM_ALICE_PASSWORD"
+	once ws 0 sip-msg -q -c sip-msg.conf bob "$body"
+	once wss 0 sip-msg -q -c sip-msg.conf -s "$KAM_WSS_URL" \
+		--ca-file "$KAM_CA" bob "$body"
+done
+
+row() {
+	printf '  %-30s %8s ms  peak RSS %6s KiB  failed %s\n' "$1" \
+		"$(median "$2.runs")" "$(maxcol "$2.runs" 2)" "$(failed "$2.runs")"
+}
+echo "one MESSAGE with digest via Kamailio to a registered UA, median of $RUNS alternating runs (whole process):"
+row "/bin/true (process floor)" true
+row "sipsak, UDP" sipsak
+row "sip-msg, ws://" ws
+row "sip-msg, wss://" wss
+s_ms=$(median sipsak.runs)
+w_ms=$(median ws.runs)
+t_ms=$(median wss.runs)
+rss=$(maxcol ws.runs 2)
+t_rss=$(maxcol wss.runs 2)
+[ "$t_rss" -gt "$rss" ] && rss=$t_rss
+r_ws=$(div "$w_ms" "$s_ms")
+r_wss=$(div "$t_ms" "$s_ms")
+printf '  %-42s %8s  target <= 0.40   %s\n' "ratio ws/sipsak" "$r_ws" \
+	"$(verdict "$(le "$r_ws" 0.40)")"
+printf '  %-42s %8s  target <= 0.60   %s\n' "ratio wss/sipsak" "$r_wss" \
+	"$(verdict "$(le "$r_wss" 0.60)")"
+printf '  %-42s %8s  target <= 5      %s\n' "sip-msg ws:// median (ms)" "$w_ms" \
+	"$(verdict "$(le "$w_ms" 5)")"
+printf '  %-42s %8s  target <= 8192   %s\n' "sip-msg peak RSS, ws:// and wss:// (KiB)" \
+	"$rss" "$(verdict "$(le "$rss" 8192)")"
+# The same, timed by sip-msg itself from main() to the end (-v says):
+# what is left once the dynamic loader and process start are taken out.
+rm -f inmain.runs
+for i in $(seq "$RUNS"); do
+	sip-msg -v -c sip-msg.conf bob "$body" 2>&1 >/dev/null |
+		sed -n 's/.* in \([0-9.]*\) ms since start$/\1/p' >>inmain.runs
+done
+printf '  %-42s %8s  (from main() to exit; not the target)\n' \
+	"sip-msg ws:// median in main() (ms)" "$(median inmain.runs)"
+
+# stream NAME COUNT URL TARGET: sip-msg --stream; prints rate and lost.
+stream() {
+	seq "$2" >lines
+	st0=$(date +%s%N)
+	sip-msg -q -c sip-msg.conf -s "$3" --stream --window "$WINDOW" "$4" \
+		<lines >"$1.out"
+	st_rc=$?
+	st1=$(date +%s%N)
+	st_ok=$(grep -c ' 200 OK ' "$1.out")
+	st_lost=$(($2 - st_ok))
+	st_rate=$(awk -v n="$2" -v ns="$((st1 - st0))" \
+		'BEGIN { printf "%d", n / (ns / 1e9) }')
+	printf '  %-42s %8s  target >= 10000  %s\n' "messages per second" \
+		"$st_rate" "$(verdict "$(le 10000 "$st_rate")")"
+	printf '  %-42s %8s  target 0         %s\n' \
+		"lost (no 200 OK; exit status $st_rc)" "$st_lost" \
+		"$(verdict "$([ "$st_lost" -eq 0 ] && echo 1 || echo 0)")"
+}
+
+# Kamailio keeps each transaction 5 s after its answer, in a 64 MiB pool:
+# let the one-off runs' go first, and send no more than it can hold.
+sleep 6
+echo "sip-msg --stream --window $WINDOW, $PROXY_STREAM messages via Kamailio (digest on each) to the registered UA:"
+stream proxy "$PROXY_STREAM" "$KAM_WS_URL" bob
+kill -TERM $sink
+wait $sink 2>/dev/null
+trap - EXIT
+delivered=$(($(awk '$3 == 0' warm.runs sipsak.runs ws.runs wss.runs | wc -l) + \
+	$(wc -l <inmain.runs) + $(grep -c ' 200 OK ' proxy.out)))
+printf '  %-42s %8s  (200 OK answers sent to the senders: %s)\n' \
+	"MESSAGEs the registered UA received" \
+	"$(sed -n 's/^received //p' sink.out)" "$delivered"
+
+"$BENCH_BIN/ws-answer" >answer.out 2>answer.err &
+answer=$!
+for i in $(seq 50); do
+	grep -q '^port ' answer.out && break
+	sleep 0.1
+done
+port=$(sed -n 's/^port //p' answer.out)
+echo "sip-msg --stream --window $WINDOW, $STREAM messages to bench/ws-answer (no proxy, no digest):"
+stream direct "$STREAM" "ws://127.0.0.1:$port/" "sip:bob@127.0.0.1"
+wait $answer
+printf '  %-42s %8s\n' "answered by ws-answer" \
+	"$(sed -n 's/^answered //p' answer.out)"
+exit 0

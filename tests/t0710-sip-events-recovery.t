@@ -1,0 +1,242 @@
+#!/bin/sh
+test_description='sip-events survives its server: Kamailio killed and
+restarted on the same ports while it runs, or down at the start; it reports
+the loss with the next retry, reconnects, registers again, and the next
+message is delivered'
+. "$SIPWS_SOURCE/tests/lib/test-lib.sh"
+. "$SIPWS_SOURCE/tests/lib/kamailio.sh"
+kam_require_sipsak
+
+kamailio_start
+
+# ---- helpers ---------------------------------------------------------------
+
+# events_start NAME ARGS...: run "sip-events ARGS" in the background:
+# standard output in NAME.out, standard error in NAME.err, the pid in
+# NAME.pid; NAME.rc gets the exit status when it ends.
+events_start() {
+	ev_name=$1
+	shift
+	rm -f "$ev_name.out" "$ev_name.err" "$ev_name.pid" "$ev_name.rc"
+	# A process group of its own, so that the watchdog can kill it if
+	# this script dies first: sip-events would retry forever.
+	(perl "$KAM_LIB_DIR/process.pl" spawn sh -c \
+		'echo $$ >"$0.pid.new" && mv "$0.pid.new" "$0.pid" &&
+		exec sip-events "$@"' "$ev_name" "$@" \
+		</dev/null >"$ev_name.out" 2>"$ev_name.err"
+	echo $? >"$ev_name.rc") &
+	ev_n=50
+	while ! [ -s "$ev_name.pid" ] && [ "$ev_n" -gt 0 ]; do
+		sleep 0.1
+		ev_n=$((ev_n - 1))
+	done
+	test -s "$ev_name.pid" &&
+	(perl "$KAM_LIB_DIR/process.pl" watchdog "$$" "$(cat "$ev_name.pid")" \
+		</dev/null >/dev/null 2>&1 &)
+}
+
+# events_rc NAME [SECONDS]: wait (10 s) until NAME ended; print its status.
+events_rc() {
+	ev_n=$((${2:-10} * 10))
+	while ! [ -s "$1.rc" ]; do
+		if [ "$ev_n" -le 0 ]; then
+			echo "events_rc: $1 still runs after ${2:-10} s" >&2
+			return 1
+		fi
+		sleep 0.1
+		ev_n=$((ev_n - 1))
+	done
+	cat "$1.rc"
+}
+
+# events_stop NAME: SIGTERM, and check that it exits 0.
+events_stop() {
+	kill -TERM "$(cat "$1.pid")" &&
+	events_rc "$1" >"$1.status" &&
+	echo 0 >"$1.status.expect" &&
+	test_cmp "$1.status.expect" "$1.status"
+}
+
+# Whatever still runs when the script ends.
+events_kill_all() {
+	for ev_pid in *.pid; do
+		[ -f "$ev_pid" ] && kill -KILL "$(cat "$ev_pid")" 2>/dev/null
+	done
+	return 0
+}
+test_when_finished events_kill_all
+
+# wait_line FILE ERE [COUNT [SECONDS]]: wait (10 s) until FILE holds COUNT
+# (1) lines matching ERE.
+wait_line() {
+	wl_n=$((${4:-10} * 10))
+	while [ "$(grep -c -E -e "$2" "$1" 2>/dev/null)" -lt "${3:-1}" ]; do
+		if [ "$wl_n" -le 0 ]; then
+			echo "wait_line: fewer than ${3:-1} lines matching $2 in $1:" >&2
+			cat "$1" >&2
+			return 1
+		fi
+		sleep 0.1
+		wl_n=$((wl_n - 1))
+	done
+}
+
+# events_of FILE [ERE]: the events of FILE (matching ERE) without "ts".
+events_of() {
+	sed 's/^{"ts":"[^"]*",/{/' "$1" | grep -E -e "${2:-.}"
+}
+
+# check_ts FILE: every line starts with an RFC 3339 UTC time stamp with
+# milliseconds, then the topic.
+check_ts() {
+	if grep -v -E '^\{"ts":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z","topic":"[a-z]+/[a-z]+"' "$1"; then
+		echo "check_ts: lines above lack the time stamp" >&2
+		return 1
+	fi
+}
+
+# message TEXT: alice sends bob a MESSAGE with body TEXT over UDP (sipsak,
+# answering the 407); prints the final status.
+message() {
+	kam_sipsak_message alice "$KAM_ALICE_PASSWORD" bob "$1"
+}
+
+cat >bob.conf <<EOF
+websocket.servers = $KAM_WS_URL
+[user]
+uri = sip:bob@127.0.0.1
+sip_auth_password = $KAM_BOB_PASSWORD
+EOF
+chmod 600 bob.conf
+# Reconnect after 1 or 2 s (JsSIP's backoff, clamped to these bounds).
+FAST="-o websocket.connection_recovery_min_interval=1 -o websocket.connection_recovery_max_interval=2"
+
+# normalise: transport/disconnected with its reason and delay replaced by
+# R and N (the delay is random; the reason depends on the moment).
+normalise() {
+	sed -e 's/"reason":"[^"]*","retry_ms":\(1000\|2000\)}/"reason":R,"retry_ms":N}/'
+}
+
+# since NAME: the lines of NAME.out after the count saved in NAME.before.
+since() {
+	tail -n +$(($(cat "$1.before") + 1)) "$1.out"
+}
+
+test_expect_success 'sip-events is registered and gets messages' '
+	events_start a -c bob.conf $FAST &&
+	wait_line a.out registration/registered &&
+	message one >code &&
+	echo 200 >expect &&
+	test_cmp expect code &&
+	wait_line a.out "\"body\":\"one\""
+'
+
+test_expect_success 'Kamailio dies: disconnected with the next retry, notready, unregistered' '
+	wc -l <a.out >a.before &&
+	kamailio_kill &&
+	wait_line a.out registration/unregistered &&
+	since a >new &&
+	check_ts new &&
+	events_of new | sed 3q >actual &&
+	cat >expect <<-EOF &&
+	{"topic":"transport/disconnected","server":"$KAM_WS_URL","reason":"connection lost","retry_ms":N}
+	{"topic":"ua/notready"}
+	{"topic":"registration/unregistered","aor":"sip:bob@127.0.0.1","reason":"transport lost"}
+	EOF
+	sed "s/\"retry_ms\":\(1000\|2000\)}/\"retry_ms\":N}/" actual >actual.n &&
+	test_cmp expect actual.n
+'
+
+test_expect_success 'while the server is down it keeps trying, one event per attempt' '
+	wc -l <a.out >a.before &&
+	wait_line a.out "connection refused" 2 &&
+	kill -0 "$(cat a.pid)" &&
+	! test -s a.rc &&
+	since a | sed 2q >new &&
+	events_of new >actual &&
+	cat >expect <<-EOF &&
+	{"topic":"transport/disconnected","server":"$KAM_WS_URL","reason":"connection refused","retry_ms":N}
+	{"topic":"transport/disconnected","server":"$KAM_WS_URL","reason":"connection refused","retry_ms":N}
+	EOF
+	sed "s/\"retry_ms\":\(1000\|2000\)}/\"retry_ms\":N}/" actual >actual.n &&
+	test_cmp expect actual.n
+'
+
+test_expect_success 'Kamailio is back: connected, idle, registered again; messages flow' '
+	wc -l <a.out >a.before &&
+	kamailio_restart &&
+	wait_line a.out registration/registered 2 10 &&
+	kamailio_wait_contacts bob 1 &&
+	since a >new &&
+	events_of new | grep -v transport/disconnected >actual &&
+	cat >expect <<-EOF &&
+	{"topic":"transport/connected","server":"$KAM_WS_URL"}
+	{"topic":"ua/idle"}
+	{"topic":"registration/registered","aor":"sip:bob@127.0.0.1","expires":600,"bindings":1}
+	EOF
+	test_cmp expect actual &&
+	message "after the restart" >code &&
+	echo 200 >expect &&
+	test_cmp expect code &&
+	wait_line a.out "\"body\":\"after the restart\""
+'
+
+test_expect_success 'a clean restart of Kamailio is survived too' '
+	kamailio_restart &&
+	wait_line a.out registration/registered 3 10 &&
+	kamailio_wait_contacts bob 1 &&
+	message "after the second restart" >code &&
+	echo 200 >expect &&
+	test_cmp expect code &&
+	wait_line a.out "\"body\":\"after the second restart\"" &&
+	events_stop a &&
+	kamailio_contacts bob >contacts &&
+	test_cmp /dev/null contacts
+'
+
+test_expect_success 'a server that is down at the start is waited for' '
+	kamailio_stop &&
+	events_start b -c bob.conf $FAST &&
+	wait_line b.out transport/disconnected 2 &&
+	! test -s b.rc &&
+	kamailio_restart &&
+	wait_line b.out registration/registered 1 10 &&
+	events_of b.out | grep -v transport/disconnected >actual &&
+	cat >expect <<-EOF &&
+	{"topic":"transport/connected","server":"$KAM_WS_URL"}
+	{"topic":"ua/idle"}
+	{"topic":"registration/registered","aor":"sip:bob@127.0.0.1","expires":600,"bindings":1}
+	EOF
+	test_cmp expect actual &&
+	events_of b.out transport/disconnected | normalise | sort -u >actual &&
+	cat >expect <<-EOF &&
+	{"topic":"transport/disconnected","server":"$KAM_WS_URL","reason":R,"retry_ms":N}
+	EOF
+	test_cmp expect actual &&
+	message "to b" >code &&
+	wait_line b.out "\"body\":\"to b\"" &&
+	events_stop b
+'
+
+test_expect_success 'with --timeout, a server never reached exits 69' '
+	kamailio_stop &&
+	test_expect_code 69 sip-events -c bob.conf $FAST --timeout 2.5 >out 2>err &&
+	test_grep "transport/disconnected" out &&
+	test_grep -v "registration/" out &&
+	kamailio_restart
+'
+
+test_expect_success 'with --timeout, a server that comes back in time is used' '
+	kamailio_stop &&
+	events_start c -c bob.conf $FAST --topic "registration/*" --count 1 --timeout 15 &&
+	sleep 1 &&
+	kamailio_restart &&
+	test "$(events_rc c 15)" = 0 &&
+	events_of c.out >actual &&
+	cat >expect <<-EOF &&
+	{"topic":"registration/registered","aor":"sip:bob@127.0.0.1","expires":600,"bindings":1}
+	EOF
+	test_cmp expect actual
+'
+
+test_done
