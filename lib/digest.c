@@ -1240,6 +1240,10 @@ int digest_client_authorize(struct digest_client *client, const char *method,
 	if (err)
 		return err;
 	client->nc = in.nc;
-	client->answered = true;
+	/* Once a request on this nonce succeeded, a later non-stale challenge
+	 * means the server dropped the nonce (expiry, restart), not that the
+	 * password is wrong: only answers on an unconfirmed nonce count. */
+	if (!client->confirmed)
+		client->answered = true;
 	return 0;
 }

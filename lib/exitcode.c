@@ -56,6 +56,7 @@ int exitcode_from_errno(int err)
 	case EBADMSG:
 	case EILSEQ:
 	case E2BIG:
+	case EMSGSIZE: /* our own message too big; from the peer: transport */
 	case ERANGE:
 		return EXIT_DATAERR;
 	case ECONNREFUSED:
@@ -73,7 +74,6 @@ int exitcode_from_errno(int err)
 	case ETIMEDOUT:
 		return EXIT_TIMEOUT;
 	case EPROTO:
-	case EMSGSIZE:
 		return EXIT_PROTOCOL;
 	case ENOKEY:
 	case ECONNABORTED:
@@ -94,12 +94,15 @@ int exitcode_from_transport(int err)
 	case ENOKEY:
 	case ECONNABORTED:
 		return EXIT_TLS;
+	case ETIMEDOUT:
+		/* no connection within the connect timeout or the deadline */
+		return EXIT_TIMEOUT;
 	case EMSGSIZE:
 		return EXIT_PROTOCOL;
 	case ENOMEM:
 		return EXIT_SOFTWARE;
 	default:
-		/* refused, unreachable, upgrade refused, timed out, lost */
+		/* refused, unreachable, upgrade refused, lost */
 		return EXIT_UNAVAILABLE;
 	}
 }

@@ -47,8 +47,9 @@ int exitcode_from_errno(int err);
 
 /* Map the reason a server connection failed or was lost (the errno values
  * of ws.h) to an exit code: refused, unreachable, upgrade refused (EPROTO)
- * or lost -> 69; TLS (ENOKEY untrusted certificate, ECONNABORTED other
- * handshake failure) -> 77; oversized message (EMSGSIZE) -> 76. */
+ * or lost -> 69; not connected in time (ETIMEDOUT) -> 75; TLS (ENOKEY
+ * untrusted certificate, ECONNABORTED other handshake failure) -> 77;
+ * oversized message (EMSGSIZE) -> 76. */
 int exitcode_from_transport(int err);
 
 #endif

@@ -104,8 +104,6 @@ struct sip {
 	char instance_urn[64];      /* "<urn:uuid:...>", "" without outbound */
 	struct digest_client *www;
 	struct digest_client *proxy;
-	bool www_confirmed;         /* the www nonce in use was confirmed */
-	bool proxy_confirmed;
 	bool www_for_all;           /* a non-REGISTER request got a 401 */
 	bool proxy_for_register;    /* a REGISTER got a 407 */
 	bool started;
@@ -829,25 +827,8 @@ static int request_challenged(struct sip_request *req,
 			 "credentials refused");
 		return EKEYREJECTED;
 	}
-	/* Work around digest.c, which marks the client "answered" on every
-	 * authorize: a fresh challenge to credentials we sent upfront from a
-	 * confirmed nonce (the server forgot it, e.g. after a restart) would
-	 * read as a refused password. It is a request for a new nonce: say
-	 * so by confirming first. A second one for this request still fails
-	 * (fresh_retries above). */
-	if (!ch->stale && (proxy ? req->used_proxy && !req->proxy_challenged &&
-					   sip->proxy_confirmed
-				 : req->used_www && !req->www_challenged &&
-					   sip->www_confirmed))
-		digest_client_confirm(dc);
 	err = digest_client_challenge(dc, ch, NULL, req->reason,
 				      sizeof(req->reason));
-	if (err == 0 && !ch->stale) {
-		if (proxy)
-			sip->proxy_confirmed = false;
-		else
-			sip->www_confirmed = false;
-	}
 	if (proxy)
 		req->proxy_challenged = true;
 	else
@@ -932,14 +913,10 @@ static void request_on_response(struct tsx_client *t,
 		return;
 	}
 	if (status < 500) {
-		if (req->used_www && sip->www != NULL) {
+		if (req->used_www && sip->www != NULL)
 			digest_client_confirm(sip->www);
-			sip->www_confirmed = true;
-		}
-		if (req->used_proxy && sip->proxy != NULL) {
+		if (req->used_proxy && sip->proxy != NULL)
 			digest_client_confirm(sip->proxy);
-			sip->proxy_confirmed = true;
-		}
 	}
 	if (req->invite && status >= 200 && status < 300)
 		answer_invite_2xx(sip, resp);

@@ -15,7 +15,7 @@
 #define TOPIC_TRANSPORT_CONNECTED "transport/connected"
 #define TOPIC_TRANSPORT_DISCONNECTED "transport/disconnected"
 /* Registration (JsSIP: registered / unregistered / registrationFailed). */
-#define TOPIC_REG_REGISTERED "registration/registered"
+#define TOPIC_REG_REGISTERED "registration/ok"
 #define TOPIC_REG_UNREGISTERED "registration/unregistered"
 #define TOPIC_REG_FAILED "registration/failed"
 /* Calls (JSCommunicator: jsc/call/...). */

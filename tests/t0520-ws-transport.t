@@ -175,7 +175,7 @@ test_expect_success 'a message in three fragments is reassembled' '
 
 test_expect_success 'a message over the bound closes with 1009: EMSGSIZE' '
 	serve big &&
-	test_expect_code 65 "$PROBE" "$SRV_URL" >out &&
+	test_expect_code 76 "$PROBE" "$SRV_URL" >out &&
 	wait $SRV_PID &&
 	test_grep "^disconnected $SRV_URL EMSGSIZE retry=none/0 (message from the server over 65536 bytes)" out &&
 	test_grep "^close 1009$" srv.out

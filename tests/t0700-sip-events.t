@@ -366,10 +366,10 @@ test_expect_success 'a 403 at the first registration exits 4' '
 test_expect_success 'the shared options: --server, --user, --password-stdin' '
 	echo "$KAM_BOB_PASSWORD" |
 	sip-events -s "$KAM_WS_URL" -u sip:bob@127.0.0.1 --password-stdin \
-		-t registration/registered -n 1 --timeout 20 >out 2>err &&
+		-t registration/ok -n 1 --timeout 20 >out 2>err &&
 	events_of out >actual &&
 	cat >expect <<-\EOF &&
-	{"topic":"registration/registered","aor":"sip:bob@127.0.0.1","expires":600,"bindings":1}
+	{"topic":"registration/ok","aor":"sip:bob@127.0.0.1","expires":600,"bindings":1}
 	EOF
 	test_cmp expect actual &&
 	kamailio_wait_contacts bob 0
@@ -381,7 +381,7 @@ test_expect_success 'wss:// with the server CA registers; an untrusted server is
 	events_of out >actual &&
 	cat >expect <<-EOF &&
 	{"topic":"transport/connected","server":"$KAM_WSS_URL"}
-	{"topic":"registration/registered","aor":"sip:bob@127.0.0.1","expires":600,"bindings":1}
+	{"topic":"registration/ok","aor":"sip:bob@127.0.0.1","expires":600,"bindings":1}
 	EOF
 	test_cmp expect actual &&
 	test_expect_code 77 timeout 20 sip-events -c bob.conf -s "$KAM_WSS_URL" \
@@ -393,14 +393,14 @@ test_expect_success 'wss:// with the server CA registers; an untrusted server is
 
 test_expect_success 'it connects and registers first: transport, idle, registered' '
 	events_start a -c bob.conf &&
-	wait_line a.out registration/registered &&
+	wait_line a.out registration/ok &&
 	kamailio_wait_contacts bob 1 &&
 	check_ts a.out &&
 	events_of a.out >actual &&
 	cat >expect <<-EOF &&
 	{"topic":"transport/connected","server":"$KAM_WS_URL"}
 	{"topic":"ua/idle"}
-	{"topic":"registration/registered","aor":"sip:bob@127.0.0.1","expires":600,"bindings":1}
+	{"topic":"registration/ok","aor":"sip:bob@127.0.0.1","expires":600,"bindings":1}
 	EOF
 	test_cmp expect actual
 '
@@ -453,7 +453,7 @@ test_expect_success 'topics combine: repeated, comma-separated, exact and wildca
 	events_of c.out >actual &&
 	cat >expect <<-\EOF &&
 	{"topic":"ua/idle"}
-	{"topic":"registration/registered","aor":"sip:bob@127.0.0.1","expires":600,"bindings":2}
+	{"topic":"registration/ok","aor":"sip:bob@127.0.0.1","expires":600,"bindings":2}
 	EOF
 	test_cmp expect actual &&
 	kamailio_wait_contacts bob 1
@@ -513,7 +513,7 @@ test_expect_success 'another device of bob answers: call/end "answered elsewhere
 
 test_expect_success '--format text: one readable line per event' '
 	events_start t -c bob.conf --format text --topic "message/*,registration/*" &&
-	wait_line t.out registration/registered &&
+	wait_line t.out registration/ok &&
 	message "$(printf "hello\nworld")" >code &&
 	wait_line t.out message/incoming &&
 	events_stop t &&
@@ -521,7 +521,7 @@ test_expect_success '--format text: one readable line per event' '
 	test_cmp /dev/null bad &&
 	sed "s/^[^ ]* //" t.out >actual &&
 	cat >expect <<-\EOF &&
-	registration/registered sip:bob@127.0.0.1 for 600 s, 2 bindings
+	registration/ok sip:bob@127.0.0.1 for 600 s, 2 bindings
 	message/incoming from sip:alice@127.0.0.1 : hello\nworld
 	registration/unregistered sip:bob@127.0.0.1 : unregistered
 	EOF
@@ -542,7 +542,7 @@ test_expect_success 'SIGTERM unregisters and exits 0; the binding is gone' '
 
 test_expect_success 'SIGINT works the same' '
 	events_start i -c bob.conf &&
-	wait_line i.out registration/registered &&
+	wait_line i.out registration/ok &&
 	kill -INT "$(cat i.pid)" &&
 	test "$(events_rc i)" = 0 &&
 	kamailio_contacts bob >contacts &&
@@ -551,7 +551,7 @@ test_expect_success 'SIGINT works the same' '
 
 test_expect_success '--reject 486: the caller gets 486 Busy Here' '
 	events_start r -c bob.conf --reject 486 &&
-	wait_line r.out registration/registered &&
+	wait_line r.out registration/ok &&
 	kam_request INVITE sip:bob@127.0.0.1 sip:alice@127.0.0.1 sip:bob@127.0.0.1 \
 		"$(printf "Contact: <sip:alice@127.0.0.1:\$port\$>\r\nContent-Type: application/sdp")" \
 		"$(printf "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n")" \
@@ -603,7 +603,7 @@ test_expect_success 'SIGTERM while a call rings: the caller gets 480, call/end "
 
 test_expect_success 'registrations are refreshed: with expiry 2 s the binding stays' '
 	events_start s -c bob.conf -o registration.expiry=2 &&
-	wait_line s.out registration/registered &&
+	wait_line s.out registration/ok &&
 	sleep 5 &&
 	kamailio_contacts bob >contacts &&
 	test "$(wc -l <contacts)" -eq 1 &&
@@ -612,7 +612,7 @@ test_expect_success 'registrations are refreshed: with expiry 2 s the binding st
 	test_cmp expect code &&
 	wait_line s.out message/incoming &&
 	events_stop s &&
-	events_of s.out registration/registered >actual &&
+	events_of s.out registration/ok >actual &&
 	test "$(wc -l <actual)" -eq 1
 '
 

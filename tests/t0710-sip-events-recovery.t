@@ -124,7 +124,7 @@ since() {
 
 test_expect_success 'sip-events is registered and gets messages' '
 	events_start a -c bob.conf $FAST &&
-	wait_line a.out registration/registered &&
+	wait_line a.out registration/ok &&
 	message one >code &&
 	echo 200 >expect &&
 	test_cmp expect code &&
@@ -165,14 +165,14 @@ test_expect_success 'while the server is down it keeps trying, one event per att
 test_expect_success 'Kamailio is back: connected, idle, registered again; messages flow' '
 	wc -l <a.out >a.before &&
 	kamailio_restart &&
-	wait_line a.out registration/registered 2 10 &&
+	wait_line a.out registration/ok 2 10 &&
 	kamailio_wait_contacts bob 1 &&
 	since a >new &&
 	events_of new | grep -v transport/disconnected >actual &&
 	cat >expect <<-EOF &&
 	{"topic":"transport/connected","server":"$KAM_WS_URL"}
 	{"topic":"ua/idle"}
-	{"topic":"registration/registered","aor":"sip:bob@127.0.0.1","expires":600,"bindings":1}
+	{"topic":"registration/ok","aor":"sip:bob@127.0.0.1","expires":600,"bindings":1}
 	EOF
 	test_cmp expect actual &&
 	message "after the restart" >code &&
@@ -183,7 +183,7 @@ test_expect_success 'Kamailio is back: connected, idle, registered again; messag
 
 test_expect_success 'a clean restart of Kamailio is survived too' '
 	kamailio_restart &&
-	wait_line a.out registration/registered 3 10 &&
+	wait_line a.out registration/ok 3 10 &&
 	kamailio_wait_contacts bob 1 &&
 	message "after the second restart" >code &&
 	echo 200 >expect &&
@@ -200,12 +200,12 @@ test_expect_success 'a server that is down at the start is waited for' '
 	wait_line b.out transport/disconnected 2 &&
 	! test -s b.rc &&
 	kamailio_restart &&
-	wait_line b.out registration/registered 1 10 &&
+	wait_line b.out registration/ok 1 10 &&
 	events_of b.out | grep -v transport/disconnected >actual &&
 	cat >expect <<-EOF &&
 	{"topic":"transport/connected","server":"$KAM_WS_URL"}
 	{"topic":"ua/idle"}
-	{"topic":"registration/registered","aor":"sip:bob@127.0.0.1","expires":600,"bindings":1}
+	{"topic":"registration/ok","aor":"sip:bob@127.0.0.1","expires":600,"bindings":1}
 	EOF
 	test_cmp expect actual &&
 	events_of b.out transport/disconnected | normalise | sort -u >actual &&
@@ -234,7 +234,7 @@ test_expect_success 'with --timeout, a server that comes back in time is used' '
 	test "$(events_rc c 15)" = 0 &&
 	events_of c.out >actual &&
 	cat >expect <<-EOF &&
-	{"topic":"registration/registered","aor":"sip:bob@127.0.0.1","expires":600,"bindings":1}
+	{"topic":"registration/ok","aor":"sip:bob@127.0.0.1","expires":600,"bindings":1}
 	EOF
 	test_cmp expect actual
 '

@@ -277,21 +277,7 @@ static void stack_trace(bool out, const char *data, size_t len, void *arg)
 
 int stack_code_transport(int err)
 {
-	switch (err) {
-	case 0:
-		return EXIT_OK;
-	case WS_ETLS_VERIFY:
-	case WS_ETLS:
-		return EXIT_TLS;
-	case ETIMEDOUT:
-		return EXIT_TIMEOUT;
-	case EMSGSIZE:
-		return EXIT_PROTOCOL;
-	default:
-		/* ECONNREFUSED, EHOSTUNREACH, EPROTO (upgrade refused),
-		 * ECONNRESET (lost): the server is not there for us. */
-		return EXIT_UNAVAILABLE;
-	}
+	return exitcode_from_transport(err);
 }
 
 int stack_code_response(const struct stack *s, int err, unsigned status)

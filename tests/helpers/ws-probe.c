@@ -65,14 +65,10 @@ static const char *errno_name(int err)
 	}
 }
 
-/* The tools' mapping, with the TLS codes of ws.h (77). */
+/* The tools' mapping of transport failures (exitcode.h). */
 static int exit_code(int err)
 {
-	if (err == WS_ETLS_VERIFY || err == WS_ETLS)
-		return EXIT_TLS;
-	if (err == EPROTO || err == EHOSTUNREACH)
-		return EXIT_UNAVAILABLE;
-	return exitcode_from_errno(err);
+	return exitcode_from_transport(err);
 }
 
 static void log_line(enum loop_log_level level, const char *msg, void *arg)

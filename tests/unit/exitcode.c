@@ -51,8 +51,8 @@ int main(void)
 	       "refused -> 69");
 	is_int(EXIT_UNAVAILABLE, exitcode_from_transport(EPROTO),
 	       "upgrade refused -> 69");
-	is_int(EXIT_UNAVAILABLE, exitcode_from_transport(ETIMEDOUT),
-	       "connect timeout -> 69");
+	is_int(EXIT_TIMEOUT, exitcode_from_transport(ETIMEDOUT),
+	       "connect timeout -> 75");
 	is_int(EXIT_PROTOCOL, exitcode_from_transport(EMSGSIZE),
 	       "oversized message -> 76");
 	return 0;

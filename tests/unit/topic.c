@@ -18,7 +18,7 @@ static const struct {
 	{"call/*", "call", false},
 	{"call/*", "calls/incoming", false},
 	{"call*", "calls/incoming", true},
-	{"call/*", "registration/registered", false},
+	{"call/*", "registration/ok", false},
 	{"*", "call/incoming", true},
 	{"*", "ua/idle", true},
 	{"*", "", true},
