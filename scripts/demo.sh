@@ -8,7 +8,13 @@ step() { printf '\n== %s\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/sipws-demo.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# The Kamailio harness of the tests (tests/lib/kamailio.sh) asks for these.
+TRASH=$work
+cleanup=
+test_when_finished() { cleanup="$1; $cleanup"; }
+test_skip_all() { echo "demo: $1" >&2; exit 1; }
+trap 'eval "$cleanup" >/dev/null 2>&1; rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
 export XDG_CONFIG_HOME="$work/config" XDG_STATE_HOME="$work/state"
 export SIPWS_SYSTEM_CONFIG="$work/no-system-config"
 mkdir -p "$XDG_CONFIG_HOME/sipws"
@@ -42,3 +48,65 @@ chmod 600 "$XDG_CONFIG_HOME/sipws/config"
 run env SIPWS_REGISTRATION_EXPIRY=300 sipws-config --show-origin \
 	websocket.servers user.uri user.sip_auth_password registration.expiry \
 	registration.server
+
+step "A private Kamailio on loopback (tests/kamailio/kamailio.cfg), WS and WSS"
+. "$SIPWS_SOURCE/tests/lib/kamailio.sh"
+kamailio_start >/dev/null
+echo "Kamailio listens on $KAM_WS_URL and $KAM_WSS_URL (users alice, bob, carol)"
+
+# One profile per account; passwords live in files only their owner reads.
+mkdir -p "$XDG_CONFIG_HOME/sipws/profiles"
+for who in alice bob; do
+	eval "pw=\$KAM_$(echo "$who" | tr a-z A-Z)_PASSWORD"
+	cat >"$XDG_CONFIG_HOME/sipws/profiles/$who" <<PROFILE
+[websocket]
+servers = $KAM_WSS_URL
+[user]
+uri = sip:$who@$KAM_DOMAIN
+sip_auth_password = $pw
+[tls]
+ca_file = $KAM_CA
+PROFILE
+	chmod 600 "$XDG_CONFIG_HOME/sipws/profiles/$who"
+done
+
+step "Is alice's account working? A monitoring check (Nagios rules)"
+run sip-register -p alice --check --nagios || true
+
+# Wait (bounded) until the listener has registered before anyone sends.
+wait_registered() {
+	i=0
+	while ! grep -q registration/ok "$1" 2>/dev/null; do
+		i=$((i + 1))
+		if [ $i -gt 300 ] || ! kill -0 "$2" 2>/dev/null; then
+			echo "demo: sip-events did not register:" >&2
+			cat "$1.err" >&2
+			exit 1
+		fi
+		sleep 0.05
+	done
+}
+
+step "bob listens for events; alice sends him a message with sip-msg"
+printf '$ sip-events -p bob --topic registration/ok,message/incoming --count 2 &\n'
+sip-events -p bob --topic registration/ok,message/incoming --count 2 \
+	--timeout 30 >"$work/events" 2>"$work/events.err" &
+events_pid=$!
+wait_registered "$work/events" $events_pid
+run sip-msg -p alice bob "Hello Bob, this is the shell speaking. ✓"
+status=0
+wait $events_pid || status=$?
+echo "sip-events exited $status after two events:"
+cat "$work/events"
+
+step "The same message as a human reads it (--format text)"
+sip-events -p bob --topic registration/ok,message/incoming --count 2 \
+	--format text --timeout 30 >"$work/events.txt" 2>"$work/events.txt.err" &
+events_pid=$!
+wait_registered "$work/events.txt" $events_pid
+sip-msg -p alice bob "Second message, multi-line:
+line two"
+wait $events_pid || true
+cat "$work/events.txt"
+echo
+echo "Demo done: Kamailio stopped, temporary files removed."
