@@ -8,114 +8,11 @@ kam_require_sipsak
 
 kamailio_start
 
-# ---- helpers ---------------------------------------------------------------
+. "$SIPWS_SOURCE/tests/lib/events.sh"
 
-# events_start NAME ARGS...: run "sip-events ARGS" in the background:
-# standard output in NAME.out, standard error in NAME.err, the pid in
-# NAME.pid; NAME.rc gets the exit status when it ends.
-events_start() {
-	ev_name=$1
-	shift
-	rm -f "$ev_name.out" "$ev_name.err" "$ev_name.pid" "$ev_name.rc"
-	# A process group of its own, so that the watchdog can kill it if
-	# this script dies first: sip-events would retry forever.
-	(perl "$KAM_LIB_DIR/process.pl" spawn sh -c \
-		'echo $$ >"$0.pid.new" && mv "$0.pid.new" "$0.pid" &&
-		exec sip-events "$@"' "$ev_name" "$@" \
-		</dev/null >"$ev_name.out" 2>"$ev_name.err"
-	echo $? >"$ev_name.rc") &
-	ev_n=50
-	while ! [ -s "$ev_name.pid" ] && [ "$ev_n" -gt 0 ]; do
-		sleep 0.1
-		ev_n=$((ev_n - 1))
-	done
-	test -s "$ev_name.pid" &&
-	(perl "$KAM_LIB_DIR/process.pl" watchdog "$$" "$(cat "$ev_name.pid")" \
-		</dev/null >/dev/null 2>&1 &)
-}
+events_bob_conf "websocket.connection_recovery_min_interval = 1" \
+	"websocket.connection_recovery_max_interval = 2"
 
-# events_rc NAME [SECONDS]: wait (10 s) until NAME ended; print its status.
-events_rc() {
-	ev_n=$((${2:-10} * 10))
-	while ! [ -s "$1.rc" ]; do
-		if [ "$ev_n" -le 0 ]; then
-			echo "events_rc: $1 still runs after ${2:-10} s" >&2
-			return 1
-		fi
-		sleep 0.1
-		ev_n=$((ev_n - 1))
-	done
-	cat "$1.rc"
-}
-
-# events_stop NAME: SIGTERM, and check that it exits 0.
-events_stop() {
-	kill -TERM "$(cat "$1.pid")" &&
-	events_rc "$1" >"$1.status" &&
-	echo 0 >"$1.status.expect" &&
-	test_cmp "$1.status.expect" "$1.status"
-}
-
-# Whatever still runs when the script ends.
-events_kill_all() {
-	for ev_pid in *.pid; do
-		[ -f "$ev_pid" ] && kill -KILL "$(cat "$ev_pid")" 2>/dev/null
-	done
-	return 0
-}
-test_when_finished events_kill_all
-
-# wait_line FILE ERE [COUNT [SECONDS]]: wait (10 s) until FILE holds COUNT
-# (1) lines matching ERE.
-wait_line() {
-	wl_n=$((${4:-10} * 10))
-	while [ "$(grep -c -E -e "$2" "$1" 2>/dev/null)" -lt "${3:-1}" ]; do
-		if [ "$wl_n" -le 0 ]; then
-			echo "wait_line: fewer than ${3:-1} lines matching $2 in $1:" >&2
-			cat "$1" >&2
-			return 1
-		fi
-		sleep 0.1
-		wl_n=$((wl_n - 1))
-	done
-}
-
-# events_of FILE [ERE]: the events of FILE (matching ERE) without "ts".
-events_of() {
-	sed 's/^{"ts":"[^"]*",/{/' "$1" | grep -E -e "${2:-.}"
-}
-
-# check_ts FILE: every line starts with an RFC 3339 UTC time stamp with
-# milliseconds, then the topic.
-check_ts() {
-	if grep -v -E '^\{"ts":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z","topic":"[a-z]+/[a-z]+"' "$1"; then
-		echo "check_ts: lines above lack the time stamp" >&2
-		return 1
-	fi
-}
-
-# body_of LINE-FILE: the raw bytes of the "body" member of the one JSON
-# line in LINE-FILE.
-body_of() {
-	perl -MJSON::PP -MEncode -e 'local $/; my $j = JSON::PP->new->utf8->decode(<STDIN>);
-		binmode STDOUT; print Encode::encode("UTF-8", $j->{body})' <"$1"
-}
-
-# message TEXT: alice sends bob a MESSAGE with body TEXT over UDP (sipsak,
-# answering the 407); prints the final status.
-message() {
-	kam_sipsak_message alice "$KAM_ALICE_PASSWORD" bob "$1"
-}
-
-cat >bob.conf <<EOF
-websocket.servers = $KAM_WS_URL
-websocket.connection_recovery_min_interval = 1
-websocket.connection_recovery_max_interval = 2
-[user]
-uri = sip:bob@127.0.0.1
-sip_auth_password = $KAM_BOB_PASSWORD
-EOF
-chmod 600 bob.conf
 sed "s/^sip_auth_password = .*/sip_auth_password = not-the-password/" \
 	bob.conf >wrong.conf
 chmod 600 wrong.conf
@@ -395,6 +292,7 @@ test_expect_success 'it connects and registers first: transport, idle, registere
 	events_start a -c bob.conf &&
 	wait_line a.out registration/ok &&
 	kamailio_wait_contacts bob 1 &&
+	test_cmp /dev/null a.err &&
 	check_ts a.out &&
 	events_of a.out >actual &&
 	cat >expect <<-EOF &&
@@ -403,6 +301,14 @@ test_expect_success 'it connects and registers first: transport, idle, registere
 	{"topic":"registration/ok","aor":"sip:bob@127.0.0.1","expires":600,"bindings":1}
 	EOF
 	test_cmp expect actual
+'
+
+test_expect_success 'the binding carries the instance id of the profile (RFC 5626)' '
+	grep -E "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\$" \
+		"$XDG_STATE_HOME/sipws/default/instance-id" >id &&
+	kamailio_rpc ul.lookup location bob >lookup &&
+	test_grep "urn:uuid:$(cat id)" lookup &&
+	test_grep "Reg-Id: 1" lookup
 '
 
 test_expect_success 'a multi-line UTF-8 MESSAGE shows up byte-exact' '
@@ -435,7 +341,7 @@ test_expect_success 'an empty MESSAGE shows up with an empty body' '
 '
 
 test_expect_success '--topic message/* --count 1 prints one message and exits 0' '
-	events_start b -c bob.conf --topic "message/*" --count 1 &&
+	events_start --device b b -c bob.conf --topic "message/*" --count 1 &&
 	kamailio_wait_contacts bob 2 &&
 	message "for b" >code &&
 	test "$(events_rc b)" = 0 &&
@@ -448,7 +354,7 @@ test_expect_success '--topic message/* --count 1 prints one message and exits 0'
 '
 
 test_expect_success 'topics combine: repeated, comma-separated, exact and wildcard' '
-	events_start c -c bob.conf -t ua/idle -t "registration/*,call/end" --count 2 &&
+	events_start --device c c -c bob.conf -t ua/idle -t "registration/*,call/end" --count 2 &&
 	test "$(events_rc c)" = 0 &&
 	events_of c.out >actual &&
 	cat >expect <<-\EOF &&
@@ -460,7 +366,8 @@ test_expect_success 'topics combine: repeated, comma-separated, exact and wildca
 '
 
 test_expect_success '--timeout with no event exits 75 and unregisters' '
-	test_expect_code 75 sip-events -c bob.conf --topic "call/*" --timeout 1.5 >out 2>err &&
+	test_expect_code 75 events_device x \
+		sip-events -c bob.conf --topic "call/*" --timeout 1.5 >out 2>err &&
 	test_cmp /dev/null out &&
 	kamailio_wait_contacts bob 1
 '
@@ -512,7 +419,7 @@ test_expect_success 'another device of bob answers: call/end "answered elsewhere
 '
 
 test_expect_success '--format text: one readable line per event' '
-	events_start t -c bob.conf --format text --topic "message/*,registration/*" &&
+	events_start --device t t -c bob.conf --format text --topic "message/*,registration/*" &&
 	wait_line t.out registration/ok &&
 	message "$(printf "hello\nworld")" >code &&
 	wait_line t.out message/incoming &&
@@ -547,6 +454,60 @@ test_expect_success 'SIGINT works the same' '
 	test "$(events_rc i)" = 0 &&
 	kamailio_contacts bob >contacts &&
 	test_cmp /dev/null contacts
+'
+
+# registered_with NAME N: NAME.out is one registration/ok, with N bindings
+# (ours included).
+registered_with() {
+	events_of "$1.out" >actual &&
+	echo "{\"topic\":\"registration/ok\",\"aor\":\"sip:bob@127.0.0.1\",\"expires\":600,\"bindings\":$2}" >expect &&
+	test_cmp expect actual
+}
+
+test_expect_success 'a run of the same profile is the same device: it replaces the binding' '
+	events_start d1 -c bob.conf -t registration/ok &&
+	wait_line d1.out registration/ok &&
+	events_start d2 -c bob.conf -t registration/ok &&
+	wait_line d2.out registration/ok &&
+	registered_with d2 1 &&
+	kamailio_wait_contacts bob 1 &&
+	events_stop d2 &&
+	kamailio_wait_contacts bob 0 &&
+	events_stop d1
+'
+
+test_expect_success '-p NAME is a device of its own: two bindings, each removes its own' '
+	mkdir -p "$XDG_CONFIG_HOME/sipws/profiles" &&
+	: >"$XDG_CONFIG_HOME/sipws/profiles/phone2" &&
+	events_start p1 -c bob.conf -t registration/ok &&
+	wait_line p1.out registration/ok &&
+	events_start p2 -c bob.conf -p phone2 -t registration/ok &&
+	wait_line p2.out registration/ok &&
+	registered_with p2 2 &&
+	test -s "$XDG_STATE_HOME/sipws/phone2/instance-id" &&
+	! cmp -s "$XDG_STATE_HOME/sipws/default/instance-id" \
+		"$XDG_STATE_HOME/sipws/phone2/instance-id" &&
+	kamailio_wait_contacts bob 2 &&
+	events_stop p2 &&
+	kamailio_wait_contacts bob 1 &&
+	events_stop p1 &&
+	kamailio_wait_contacts bob 0
+'
+
+test_expect_success 'sip-register --stay of the same profile is the same device too' '
+	sip-register -c bob.conf --stay >stay.out 2>stay.err &
+	echo $! >stay.pid &&
+	wait_line stay.out " ours\$" &&
+	kamailio_wait_contacts bob 1 &&
+	events_start e -c bob.conf -t registration/ok &&
+	wait_line e.out registration/ok &&
+	registered_with e 1 &&
+	kamailio_wait_contacts bob 1 &&
+	events_stop e &&
+	kamailio_wait_contacts bob 0 &&
+	kill -TERM "$(cat stay.pid)" &&
+	wait "$(cat stay.pid)" &&
+	rm stay.pid
 '
 
 test_expect_success '--reject 486: the caller gets 486 Busy Here' '

@@ -691,10 +691,11 @@ int main(int argc, char **argv)
 		cli_die(code, "%s", reason);
 	reg_settings(conf, &rc);
 	setup.reconnect = true;
-	/* Each run is a user agent of its own (a fresh Contact, no RFC 5626
-	 * instance id): two runs for one account, or a run next to
-	 * "sip-register --stay", must not take over each other's binding. */
-	setup.instance_id = false;
+	/* The profile's RFC 5626 instance id, as sip-register: a run after a
+	 * lost connection or a crash replaces the binding it left instead of
+	 * adding one (section 4.2). Two devices need two profiles or state
+	 * directories. */
+	setup.instance_id = true;
 	code = stack_open(&ev.stack, conf, &so, &setup, &cli, reason,
 			  sizeof(reason));
 	if (code)
