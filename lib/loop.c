@@ -3,6 +3,7 @@
  * one code path serves both backends. */
 #include "loop.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -34,6 +35,7 @@ struct loop {
 	struct lws_vhost *tls_vhost; /* wss://, made on first use */
 	char *tls_ca_file;
 	enum loop_backend backend;
+	const struct loop_glib *glib; /* LOOP_GLIB only */
 	GMainLoop *gloop;
 	void *foreign_loops[1];
 
@@ -54,6 +56,42 @@ struct loop {
 	struct sigaction old_int, old_term;
 	int signal;
 };
+
+/* The few GLib calls of the GLib backend, looked up when the first
+ * LOOP_GLIB loop is made: a program on the native loop (every signalling
+ * tool) then neither links nor loads GLib, which costs start-up time.
+ * lws's glib plugin, which it opens itself, needs the same library. */
+struct loop_glib {
+	GMainLoop *(*loop_new)(GMainContext *context, gboolean is_running);
+	void (*loop_unref)(GMainLoop *loop);
+	void (*loop_run)(GMainLoop *loop);
+	void (*loop_quit)(GMainLoop *loop);
+	GMainContext *(*loop_get_context)(GMainLoop *loop);
+};
+
+static const struct loop_glib *loop_glib_open(void)
+{
+	static struct loop_glib g;
+	static bool done;
+	void *h;
+
+	if (done)
+		return g.loop_new ? &g : NULL;
+	done = true;
+	/* Never closed: GLib cannot be unloaded. A program linked with GLib
+	 * gets the copy it already has. */
+	h = dlopen("libglib-2.0.so.0", RTLD_NOW | RTLD_NODELETE);
+	if (!h)
+		return NULL;
+	/* POSIX: a data pointer from dlsym converts to a function pointer */
+	*(void **)&g.loop_unref = dlsym(h, "g_main_loop_unref");
+	*(void **)&g.loop_run = dlsym(h, "g_main_loop_run");
+	*(void **)&g.loop_quit = dlsym(h, "g_main_loop_quit");
+	*(void **)&g.loop_get_context = dlsym(h, "g_main_loop_get_context");
+	if (g.loop_unref && g.loop_run && g.loop_quit && g.loop_get_context)
+		*(void **)&g.loop_new = dlsym(h, "g_main_loop_new");
+	return g.loop_new ? &g : NULL;
+}
 
 /* lws's log emitter takes no argument: lines go to the newest loop. */
 static struct loop *loop_log_owner;
@@ -281,7 +319,16 @@ int loop_alloc(struct loop **lp, const struct loop_config *cfg)
 	info.uid = (uid_t)-1;
 	info.user = l;
 	if (l->backend == LOOP_GLIB) {
-		l->gloop = g_main_loop_new(NULL, FALSE);
+		l->glib = loop_glib_open();
+		if (!l->glib) {
+			const char *why = dlerror();
+
+			loop_log(l, LOOP_LOG_ERROR, "cannot load GLib: %s",
+				 why ? why : "libglib-2.0.so.0 is unusable");
+			err = EIO;
+			goto out;
+		}
+		l->gloop = l->glib->loop_new(NULL, FALSE);
 		if (!l->gloop) {
 			err = ENOMEM;
 			goto out;
@@ -338,7 +385,7 @@ void loop_free(struct loop *l)
 	if (!l->sig_wsi && l->sig_pipe[0] >= 0)
 		close(l->sig_pipe[0]);
 	if (l->gloop)
-		g_main_loop_unref(l->gloop);
+		l->glib->loop_unref(l->gloop);
 	free(l->tls_ca_file);
 	if (loop_log_owner == l) {
 		loop_log_owner = NULL;
@@ -356,7 +403,7 @@ int loop_run(struct loop *l)
 	l->running = true;
 	if (l->backend == LOOP_GLIB) {
 		if (!l->stop)
-			g_main_loop_run(l->gloop);
+			l->glib->loop_run(l->gloop);
 	} else {
 		while (!l->stop) {
 			if (lws_service(l->context, 0) < 0) {
@@ -378,7 +425,7 @@ void loop_stop(struct loop *l)
 	if (!l->running)
 		return;
 	if (l->backend == LOOP_GLIB)
-		g_main_loop_quit(l->gloop);
+		l->glib->loop_quit(l->gloop);
 	else
 		/* lws_service() runs timers before it polls: wake that poll */
 		lws_cancel_service(l->context);
@@ -484,7 +531,7 @@ void *loop_glib_context(const struct loop *l)
 {
 	if (!l || !l->gloop)
 		return NULL;
-	return g_main_loop_get_context(l->gloop);
+	return l->glib->loop_get_context(l->gloop);
 }
 
 enum loop_backend loop_backend(const struct loop *l)

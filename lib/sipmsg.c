@@ -18,68 +18,73 @@
 #define HDR_LIST 0x1u   /* comma-separated values allowed (RFC 3261 §7.3.1) */
 #define HDR_SINGLE 0x2u /* at most one field (RFC 4475 §3.3.8) */
 
+/* The length beside each name: the lookup below runs for every header
+ * of every message, and compares lengths before letters. */
+#define HDR_NAME(s) s, sizeof(s) - 1
+
 static const struct hdr_info {
 	const char *name;
+	unsigned char len;
 	char compact;
 	unsigned flags;
 } hdr_table[SIPMSG_HDR_COUNT] = {
-	[SIPMSG_HDR_OTHER] = {NULL, 0, 0},
-	[SIPMSG_HDR_ACCEPT] = {"Accept", 0, HDR_LIST},
-	[SIPMSG_HDR_ACCEPT_CONTACT] = {"Accept-Contact", 'a', HDR_LIST},
-	[SIPMSG_HDR_ACCEPT_ENCODING] = {"Accept-Encoding", 0, HDR_LIST},
-	[SIPMSG_HDR_ACCEPT_LANGUAGE] = {"Accept-Language", 0, HDR_LIST},
-	[SIPMSG_HDR_ALERT_INFO] = {"Alert-Info", 0, HDR_LIST},
-	[SIPMSG_HDR_ALLOW] = {"Allow", 0, HDR_LIST},
-	[SIPMSG_HDR_ALLOW_EVENTS] = {"Allow-Events", 'u', HDR_LIST},
-	[SIPMSG_HDR_AUTHENTICATION_INFO] = {"Authentication-Info", 0, 0},
-	[SIPMSG_HDR_AUTHORIZATION] = {"Authorization", 0, 0},
-	[SIPMSG_HDR_CALL_ID] = {"Call-ID", 'i', HDR_SINGLE},
-	[SIPMSG_HDR_CALL_INFO] = {"Call-Info", 0, HDR_LIST},
-	[SIPMSG_HDR_CONTACT] = {"Contact", 'm', HDR_LIST},
-	[SIPMSG_HDR_CONTENT_DISPOSITION] = {"Content-Disposition", 0, 0},
-	[SIPMSG_HDR_CONTENT_ENCODING] = {"Content-Encoding", 'e', HDR_LIST},
-	[SIPMSG_HDR_CONTENT_LANGUAGE] = {"Content-Language", 0, HDR_LIST},
-	[SIPMSG_HDR_CONTENT_LENGTH] = {"Content-Length", 'l', 0},
-	[SIPMSG_HDR_CONTENT_TYPE] = {"Content-Type", 'c', HDR_SINGLE},
-	[SIPMSG_HDR_CSEQ] = {"CSeq", 0, HDR_SINGLE},
-	[SIPMSG_HDR_DATE] = {"Date", 0, 0},
-	[SIPMSG_HDR_ERROR_INFO] = {"Error-Info", 0, HDR_LIST},
-	[SIPMSG_HDR_EVENT] = {"Event", 'o', 0},
-	[SIPMSG_HDR_EXPIRES] = {"Expires", 0, 0},
-	[SIPMSG_HDR_FROM] = {"From", 'f', HDR_SINGLE},
-	[SIPMSG_HDR_IDENTITY] = {"Identity", 'y', 0},
-	[SIPMSG_HDR_IDENTITY_INFO] = {"Identity-Info", 'n', 0},
-	[SIPMSG_HDR_IN_REPLY_TO] = {"In-Reply-To", 0, HDR_LIST},
-	[SIPMSG_HDR_MAX_FORWARDS] = {"Max-Forwards", 0, HDR_SINGLE},
-	[SIPMSG_HDR_MIME_VERSION] = {"MIME-Version", 0, 0},
-	[SIPMSG_HDR_MIN_EXPIRES] = {"Min-Expires", 0, 0},
-	[SIPMSG_HDR_ORGANIZATION] = {"Organization", 0, 0},
-	[SIPMSG_HDR_PATH] = {"Path", 0, HDR_LIST},
-	[SIPMSG_HDR_PRIORITY] = {"Priority", 0, 0},
-	[SIPMSG_HDR_PROXY_AUTHENTICATE] = {"Proxy-Authenticate", 0, 0},
-	[SIPMSG_HDR_PROXY_AUTHORIZATION] = {"Proxy-Authorization", 0, 0},
-	[SIPMSG_HDR_PROXY_REQUIRE] = {"Proxy-Require", 0, HDR_LIST},
-	[SIPMSG_HDR_RECORD_ROUTE] = {"Record-Route", 0, HDR_LIST},
-	[SIPMSG_HDR_REFER_TO] = {"Refer-To", 'r', 0},
-	[SIPMSG_HDR_REFERRED_BY] = {"Referred-By", 'b', 0},
-	[SIPMSG_HDR_REJECT_CONTACT] = {"Reject-Contact", 'j', HDR_LIST},
-	[SIPMSG_HDR_REPLY_TO] = {"Reply-To", 0, 0},
-	[SIPMSG_HDR_REQUEST_DISPOSITION] = {"Request-Disposition", 'd', HDR_LIST},
-	[SIPMSG_HDR_REQUIRE] = {"Require", 0, HDR_LIST},
-	[SIPMSG_HDR_RETRY_AFTER] = {"Retry-After", 0, 0},
-	[SIPMSG_HDR_ROUTE] = {"Route", 0, HDR_LIST},
-	[SIPMSG_HDR_SERVER] = {"Server", 0, 0},
-	[SIPMSG_HDR_SESSION_EXPIRES] = {"Session-Expires", 'x', 0},
-	[SIPMSG_HDR_SUBJECT] = {"Subject", 's', 0},
-	[SIPMSG_HDR_SUBSCRIPTION_STATE] = {"Subscription-State", 0, 0},
-	[SIPMSG_HDR_SUPPORTED] = {"Supported", 'k', HDR_LIST},
-	[SIPMSG_HDR_TIMESTAMP] = {"Timestamp", 0, 0},
-	[SIPMSG_HDR_TO] = {"To", 't', HDR_SINGLE},
-	[SIPMSG_HDR_UNSUPPORTED] = {"Unsupported", 0, HDR_LIST},
-	[SIPMSG_HDR_USER_AGENT] = {"User-Agent", 0, 0},
-	[SIPMSG_HDR_VIA] = {"Via", 'v', HDR_LIST},
-	[SIPMSG_HDR_WARNING] = {"Warning", 0, HDR_LIST},
-	[SIPMSG_HDR_WWW_AUTHENTICATE] = {"WWW-Authenticate", 0, 0},
+	[SIPMSG_HDR_OTHER] = {NULL, 0, 0, 0},
+	[SIPMSG_HDR_ACCEPT] = {HDR_NAME("Accept"), 0, HDR_LIST},
+	[SIPMSG_HDR_ACCEPT_CONTACT] = {HDR_NAME("Accept-Contact"), 'a', HDR_LIST},
+	[SIPMSG_HDR_ACCEPT_ENCODING] = {HDR_NAME("Accept-Encoding"), 0, HDR_LIST},
+	[SIPMSG_HDR_ACCEPT_LANGUAGE] = {HDR_NAME("Accept-Language"), 0, HDR_LIST},
+	[SIPMSG_HDR_ALERT_INFO] = {HDR_NAME("Alert-Info"), 0, HDR_LIST},
+	[SIPMSG_HDR_ALLOW] = {HDR_NAME("Allow"), 0, HDR_LIST},
+	[SIPMSG_HDR_ALLOW_EVENTS] = {HDR_NAME("Allow-Events"), 'u', HDR_LIST},
+	[SIPMSG_HDR_AUTHENTICATION_INFO] = {HDR_NAME("Authentication-Info"), 0, 0},
+	[SIPMSG_HDR_AUTHORIZATION] = {HDR_NAME("Authorization"), 0, 0},
+	[SIPMSG_HDR_CALL_ID] = {HDR_NAME("Call-ID"), 'i', HDR_SINGLE},
+	[SIPMSG_HDR_CALL_INFO] = {HDR_NAME("Call-Info"), 0, HDR_LIST},
+	[SIPMSG_HDR_CONTACT] = {HDR_NAME("Contact"), 'm', HDR_LIST},
+	[SIPMSG_HDR_CONTENT_DISPOSITION] = {HDR_NAME("Content-Disposition"), 0, 0},
+	[SIPMSG_HDR_CONTENT_ENCODING] = {HDR_NAME("Content-Encoding"), 'e', HDR_LIST},
+	[SIPMSG_HDR_CONTENT_LANGUAGE] = {HDR_NAME("Content-Language"), 0, HDR_LIST},
+	[SIPMSG_HDR_CONTENT_LENGTH] = {HDR_NAME("Content-Length"), 'l', 0},
+	[SIPMSG_HDR_CONTENT_TYPE] = {HDR_NAME("Content-Type"), 'c', HDR_SINGLE},
+	[SIPMSG_HDR_CSEQ] = {HDR_NAME("CSeq"), 0, HDR_SINGLE},
+	[SIPMSG_HDR_DATE] = {HDR_NAME("Date"), 0, 0},
+	[SIPMSG_HDR_ERROR_INFO] = {HDR_NAME("Error-Info"), 0, HDR_LIST},
+	[SIPMSG_HDR_EVENT] = {HDR_NAME("Event"), 'o', 0},
+	[SIPMSG_HDR_EXPIRES] = {HDR_NAME("Expires"), 0, 0},
+	[SIPMSG_HDR_FROM] = {HDR_NAME("From"), 'f', HDR_SINGLE},
+	[SIPMSG_HDR_IDENTITY] = {HDR_NAME("Identity"), 'y', 0},
+	[SIPMSG_HDR_IDENTITY_INFO] = {HDR_NAME("Identity-Info"), 'n', 0},
+	[SIPMSG_HDR_IN_REPLY_TO] = {HDR_NAME("In-Reply-To"), 0, HDR_LIST},
+	[SIPMSG_HDR_MAX_FORWARDS] = {HDR_NAME("Max-Forwards"), 0, HDR_SINGLE},
+	[SIPMSG_HDR_MIME_VERSION] = {HDR_NAME("MIME-Version"), 0, 0},
+	[SIPMSG_HDR_MIN_EXPIRES] = {HDR_NAME("Min-Expires"), 0, 0},
+	[SIPMSG_HDR_ORGANIZATION] = {HDR_NAME("Organization"), 0, 0},
+	[SIPMSG_HDR_PATH] = {HDR_NAME("Path"), 0, HDR_LIST},
+	[SIPMSG_HDR_PRIORITY] = {HDR_NAME("Priority"), 0, 0},
+	[SIPMSG_HDR_PROXY_AUTHENTICATE] = {HDR_NAME("Proxy-Authenticate"), 0, 0},
+	[SIPMSG_HDR_PROXY_AUTHORIZATION] = {HDR_NAME("Proxy-Authorization"), 0, 0},
+	[SIPMSG_HDR_PROXY_REQUIRE] = {HDR_NAME("Proxy-Require"), 0, HDR_LIST},
+	[SIPMSG_HDR_RECORD_ROUTE] = {HDR_NAME("Record-Route"), 0, HDR_LIST},
+	[SIPMSG_HDR_REFER_TO] = {HDR_NAME("Refer-To"), 'r', 0},
+	[SIPMSG_HDR_REFERRED_BY] = {HDR_NAME("Referred-By"), 'b', 0},
+	[SIPMSG_HDR_REJECT_CONTACT] = {HDR_NAME("Reject-Contact"), 'j', HDR_LIST},
+	[SIPMSG_HDR_REPLY_TO] = {HDR_NAME("Reply-To"), 0, 0},
+	[SIPMSG_HDR_REQUEST_DISPOSITION] = {HDR_NAME("Request-Disposition"), 'd', HDR_LIST},
+	[SIPMSG_HDR_REQUIRE] = {HDR_NAME("Require"), 0, HDR_LIST},
+	[SIPMSG_HDR_RETRY_AFTER] = {HDR_NAME("Retry-After"), 0, 0},
+	[SIPMSG_HDR_ROUTE] = {HDR_NAME("Route"), 0, HDR_LIST},
+	[SIPMSG_HDR_SERVER] = {HDR_NAME("Server"), 0, 0},
+	[SIPMSG_HDR_SESSION_EXPIRES] = {HDR_NAME("Session-Expires"), 'x', 0},
+	[SIPMSG_HDR_SUBJECT] = {HDR_NAME("Subject"), 's', 0},
+	[SIPMSG_HDR_SUBSCRIPTION_STATE] = {HDR_NAME("Subscription-State"), 0, 0},
+	[SIPMSG_HDR_SUPPORTED] = {HDR_NAME("Supported"), 'k', HDR_LIST},
+	[SIPMSG_HDR_TIMESTAMP] = {HDR_NAME("Timestamp"), 0, 0},
+	[SIPMSG_HDR_TO] = {HDR_NAME("To"), 't', HDR_SINGLE},
+	[SIPMSG_HDR_UNSUPPORTED] = {HDR_NAME("Unsupported"), 0, HDR_LIST},
+	[SIPMSG_HDR_USER_AGENT] = {HDR_NAME("User-Agent"), 0, 0},
+	[SIPMSG_HDR_VIA] = {HDR_NAME("Via"), 'v', HDR_LIST},
+	[SIPMSG_HDR_WARNING] = {HDR_NAME("Warning"), 0, HDR_LIST},
+	[SIPMSG_HDR_WWW_AUTHENTICATE] = {HDR_NAME("WWW-Authenticate"), 0, 0},
 };
 
 /* Strings the builder copied in; freed together with the message. */
@@ -329,16 +334,20 @@ enum sipmsg_hdr_id sipmsg_hdr_lookup(struct span name)
 
 	if (name.p == NULL || name.len == 0)
 		return SIPMSG_HDR_OTHER;
-	for (i = 1; i < SIPMSG_HDR_COUNT; i++) {
-		if (name.len == 1 && hdr_table[i].compact != 0) {
-			char c = name.p[0];
+	if (name.len == 1) {
+		char c = name.p[0];
 
-			if (c >= 'A' && c <= 'Z')
-				c = (char)(c - 'A' + 'a');
-			if (c == hdr_table[i].compact)
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		for (i = 1; i < SIPMSG_HDR_COUNT; i++)
+			if (hdr_table[i].compact != 0 && c == hdr_table[i].compact)
 				return (enum sipmsg_hdr_id)i;
-		}
-		if (span_eq_nocase(name, hdr_table[i].name))
+		return SIPMSG_HDR_OTHER;
+	}
+	for (i = 1; i < SIPMSG_HDR_COUNT; i++) {
+		if (hdr_table[i].len == name.len &&
+		    span_eq_span_nocase(name, (struct span){hdr_table[i].name,
+							     hdr_table[i].len}))
 			return (enum sipmsg_hdr_id)i;
 	}
 	return SIPMSG_HDR_OTHER;

@@ -17,6 +17,13 @@
 #         --ws-keepalive=SECONDS        idle time before a WebSocket ping (30)
 #         --ws-keepalive-mechanism=N    1 ping (default), 2 pong, 0 none
 #         --log-level=N                 -1 errors .. 3 debug (default 1)
+#         --memory=MB                   shared memory (default 64)
+#         --pkg-memory=MB               private memory per process (8)
+#         --children=N                  UDP and TCP worker processes (2)
+#         --malloc=qm|fm|tlsf           Kamailio's memory manager for
+#                                       both (default: its own, qm);
+#                                       tlsf keeps a loaded proxy fast
+#       (the last four are for benchmarks: tests keep the defaults)
 #   kamailio_use NAME         make NAME the current instance (sets KAM_*)
 #   kamailio_stop [NAME]      SIGTERM, wait; no-op when not running
 #   kamailio_kill [NAME]      SIGKILL every process of the instance (a crash)
@@ -214,7 +221,9 @@ kam__launch() {
 	# Started from a subshell that exits at once: the server is no child
 	# of the script, whose `wait` would otherwise wait for it.
 	(perl "$KAM_LIB_DIR/process.pl" spawn kamailio \
-		-f "$KAM_LIB_DIR/kamailio.cfg" -DD -E -m 64 -M 8 \
+		-f "$KAM_LIB_DIR/kamailio.cfg" -DD -E \
+		-m "$kam__shm" -M "$kam__pkg" $kam__malloc \
+		-A "KAM_CHILDREN=$kam__children" \
 		-w "$kam__d" -Y "$kam__d/run" \
 		-A "KAM_UDP_PORT=$kam__sip_port" -A "KAM_TCP_PORT=$kam__sip_port" \
 		-A "KAM_WS_PORT=$kam__ws_port" -A "KAM_WSS_PORT=$kam__wss_port" \
@@ -277,6 +286,10 @@ kamailio_start() {
 	kam__ka_timeout=30
 	kam__ka_mechanism=1
 	kam__log_level=1
+	kam__shm=64
+	kam__pkg=8
+	kam__children=2
+	kam__malloc=
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--algorithm=none) kam__algorithm= ;;
@@ -284,6 +297,11 @@ kamailio_start() {
 		--ws-keepalive=*) kam__ka_timeout=${1#*=} ;;
 		--ws-keepalive-mechanism=*) kam__ka_mechanism=${1#*=} ;;
 		--log-level=*) kam__log_level=${1#*=} ;;
+		--memory=[1-9]*) kam__shm=${1#*=} ;;
+		--pkg-memory=[1-9]*) kam__pkg=${1#*=} ;;
+		--children=[1-9]*) kam__children=${1#*=} ;;
+		--malloc=qm | --malloc=fm | --malloc=tlsf)
+			kam__malloc="-x ${1#*=} -X ${1#*=}" ;;
 		-*)
 			kam__say "kamailio_start: unknown option $1"
 			exit 1
@@ -328,6 +346,9 @@ kamailio_start() {
 			echo "kam__ka_timeout=$kam__ka_timeout"
 			echo "kam__ka_mechanism=$kam__ka_mechanism"
 			echo "kam__log_level=$kam__log_level"
+			echo "kam__shm=$kam__shm kam__pkg=$kam__pkg"
+			echo "kam__children=$kam__children"
+			echo "kam__malloc='$kam__malloc'"
 		} >"$kam__d/settings"
 		KAM_NAME=$kam__name
 		KAM_DIR=$kam__d
