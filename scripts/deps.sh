@@ -24,6 +24,9 @@ sqlite3
 openssl
 sipsak
 chromium
+bash-completion
+zsh
+fish
 "
 # The browser peer of the interop tests (tests/browser) runs on node and
 # npm. A machine may have them from elsewhere (NodeSource's nodejs carries
