@@ -315,7 +315,7 @@ static void on_transport(const struct sip_transport_event *te, void *arg)
 	}
 	if (!te->retry) {
 		cli_error("%s: %s", te->url, te->reason);
-		events_shutdown(ev, stack_code_transport(te->err));
+		events_shutdown(ev, exitcode_from_transport(te->err));
 	}
 }
 
@@ -725,8 +725,8 @@ int main(int argc, char **argv)
 			code = EXIT_TIMEOUT;
 			/* Never connected: say why rather than "timeout". */
 			if (!ev.ever_connected && ev.stack.transport_err &&
-			    stack_code_transport(ev.stack.transport_err))
-				code = stack_code_transport(
+			    exitcode_from_transport(ev.stack.transport_err))
+				code = exitcode_from_transport(
 					ev.stack.transport_err);
 		}
 		events_shutdown(&ev, code);

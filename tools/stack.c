@@ -275,11 +275,6 @@ static void stack_trace(bool out, const char *data, size_t len, void *arg)
 
 /* ---- exit codes ----------------------------------------------------- */
 
-int stack_code_transport(int err)
-{
-	return exitcode_from_transport(err);
-}
-
 int stack_code_response(const struct stack *s, int err, unsigned status)
 {
 	switch (err) {
@@ -292,7 +287,7 @@ int stack_code_response(const struct stack *s, int err, unsigned status)
 		return EXIT_TIMEOUT;
 	case ECONNRESET:
 		if (s && s->transport_err)
-			return stack_code_transport(s->transport_err);
+			return exitcode_from_transport(s->transport_err);
 		return EXIT_UNAVAILABLE;
 	case ECANCELED:
 		return s && s->timed_out ? EXIT_TIMEOUT : EXIT_SOFTWARE;
@@ -307,7 +302,7 @@ int stack_code_response(const struct stack *s, int err, unsigned status)
 	case ENETUNREACH:
 	case EMSGSIZE:
 		/* the transport went down for good before the request left */
-		return stack_code_transport(err);
+		return exitcode_from_transport(err);
 	default:
 		return exitcode_from_errno(err);
 	}
@@ -373,7 +368,7 @@ static void stack_transport(const struct sip_transport_event *ev, void *arg)
 		 ev->url, ev->reason ? ev->reason : strerror(ev->err));
 	/* Down for good: whatever the tool waits for will not come. */
 	if (!ev->retry)
-		stack_finish(s, stack_code_transport(ev->err));
+		stack_finish(s, exitcode_from_transport(ev->err));
 }
 
 static void stack_deadline(void *arg)
@@ -603,7 +598,7 @@ int stack_code_final(const struct stack *s, int code, int worst)
 		code = worst;
 	/* Requests fail with ECONNRESET before the transport says why. */
 	if (code == EXIT_UNAVAILABLE && s->transport_err)
-		code = stack_code_transport(s->transport_err);
+		code = exitcode_from_transport(s->transport_err);
 	return code;
 }
 

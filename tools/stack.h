@@ -143,12 +143,9 @@ void stack_close(struct stack *s);
 /* Milliseconds since stack_open began. */
 double stack_elapsed_ms(const struct stack *s);
 
-/* Exit codes of outcomes. A ws.h reason: 77 for TLS (WS_ETLS_VERIFY,
- * WS_ETLS), 75 for ETIMEDOUT, 76 for EMSGSIZE, 69 otherwise (refused,
- * unreachable, upgrade refused, lost). */
-int stack_code_transport(int err);
-/* A request's outcome (sip_response / reg_event / im_result err and
- * status): the SIP status through the table; EKEYREJECTED and EPERM
+/* Exit codes of outcomes. A ws.h reason maps through
+ * exitcode_from_transport() (exitcode.h). A request's outcome
+ * (sip_response / reg_event / im_result err and status): the SIP status through the table; EKEYREJECTED and EPERM
  * (credentials refused or missing) 6; ETIMEDOUT 75; the transport's
  * errors as above (ECONNRESET as the transport's last failure); EPROTO
  * with a response 76. */
