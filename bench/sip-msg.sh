@@ -155,39 +155,37 @@ row "sip-msg STATIC_DEPS=1, ws://" sws
 row "sip-msg STATIC_DEPS=1, wss://" swss
 true_ms=$(median true.runs)
 s_ms=$(median sipsak.runs)
+# targets WS WSS: the targets for the runs named WS (ws://) and WSS.
+targets() {
+	target "ws:// / sipsak" "$(div "$(median "$1.runs")" "$s_ms")" '<=' 0.30
+	target "ws:// / /bin/true" "$(div "$(median "$1.runs")" "$true_ms")" \
+		'<=' 2.50
+	target "wss:// / sipsak" "$(div "$(median "$2.runs")" "$s_ms")" '<=' 0.45
+	target "peak RSS, ws:// and wss:// (KiB)" "$(peak_rss "$1" "$2")" \
+		'<=' 8192
+}
 echo "targets (ratios against sipsak and /bin/true of this run):"
-target "ws:// / sipsak" "$(div "$(median ws.runs)" "$s_ms")" '<=' 0.30
-target "ws:// / /bin/true" "$(div "$(median ws.runs)" "$true_ms")" '<=' 2.50
-target "wss:// / sipsak" "$(div "$(median wss.runs)" "$s_ms")" '<=' 0.45
-target "peak RSS, ws:// and wss:// (KiB)" "$(peak_rss ws wss)" '<=' 8192
+targets ws wss
 echo "the same for STATIC_DEPS=1 (not the default build; for comparison):"
-target "ws:// / sipsak" "$(div "$(median sws.runs)" "$s_ms")" '<=' 0.30
-target "ws:// / /bin/true" "$(div "$(median sws.runs)" "$true_ms")" '<=' 2.50
-target "wss:// / sipsak" "$(div "$(median swss.runs)" "$s_ms")" '<=' 0.45
-target "peak RSS, ws:// and wss:// (KiB)" "$(peak_rss sws swss)" '<=' 8192
+targets sws swss
 # Where a ws:// run's time goes: differences of the medians above (so
 # they add up only roughly). bench/ws-startup.sh splits main() further:
 # connecting and the WebSocket handshake, one request's round trip.
-sub() {
-	awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", a - b }'
-}
+# phase LABEL A [B]: the median of A's runs minus that of B's.
 phase() {
-	printf '  %-50s %8s ms\n' "$1" "$2"
+	ph_b=0
+	[ $# -gt 2 ] && ph_b=$(median "$3.runs")
+	printf '  %-50s %8s ms\n' "$1" "$(awk -v a="$(median "$2.runs")" \
+		-v b="$ph_b" 'BEGIN { printf "%.3f", a - b }')"
 }
 echo "phases of a ws:// run (differences of the medians above):"
-phase "start a process (empty main)" "$(median empty.runs)"
-phase "load the shared libraries (empty main with them)" \
-	"$(sub "$(median libs.runs)" "$(median empty.runs)")"
-phase "load sip-msg (--version minus empty main)" \
-	"$(sub "$(median version.runs)" "$(median empty.runs)")"
-phase "the same, STATIC_DEPS=1" \
-	"$(sub "$(median sversion.runs)" "$(median empty.runs)")"
-phase "main(): configuration, connection, 2 MESSAGEs" \
-	"$(sub "$(median ws.runs)" "$(median version.runs)")"
-phase "the same, STATIC_DEPS=1" \
-	"$(sub "$(median sws.runs)" "$(median sversion.runs)")"
-phase "TLS (wss:// minus ws://)" \
-	"$(sub "$(median wss.runs)" "$(median ws.runs)")"
+phase "start a process (empty main)" empty
+phase "load the shared libraries (empty main with them)" libs empty
+phase "load sip-msg (--version minus empty main)" version empty
+phase "the same, STATIC_DEPS=1" sversion empty
+phase "main(): configuration, connection, 2 MESSAGEs" ws version
+phase "the same, STATIC_DEPS=1" sws sversion
+phase "TLS (wss:// minus ws://)" wss ws
 
 # stream NAME COUNT URL TARGET: sip-msg --stream; prints rate and lost.
 stream() {

@@ -12,14 +12,11 @@ command -v openssl >/dev/null 2>&1 || test_skip_all 'openssl(1) is missing'
 
 kamailio_start
 
-mkdir -p "$XDG_CONFIG_HOME/sipws"
-cat >"$XDG_CONFIG_HOME/sipws/config" <<EOF
-websocket.servers = $KAM_WS_URL
-[user]
-uri = sip:alice@127.0.0.1
-sip_auth_password = $KAM_ALICE_PASSWORD
-EOF
-chmod 600 "$XDG_CONFIG_HOME/sipws/config"
+# The account from the environment layer of sipws.conf(5).
+SIPWS_WEBSOCKET_SERVERS=$KAM_WS_URL
+SIPWS_USER_URI=sip:alice@127.0.0.1
+SIPWS_USER_SIP_AUTH_PASSWORD=$KAM_ALICE_PASSWORD
+export SIPWS_WEBSOCKET_SERVERS SIPWS_USER_URI SIPWS_USER_SIP_AUTH_PASSWORD
 
 cat >broken-openssl.cnf <<\EOF
 config_diagnostics = 1
