@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text.h"
+
 void json_init(struct json *j)
 {
 	memset(j, 0, sizeof(*j));
@@ -104,39 +106,6 @@ void json_array_end(struct json *j)
 	json_close(j, ']');
 }
 
-/* Length of a valid UTF-8 sequence starting at p (1..4), or 0. */
-static size_t utf8_valid(const unsigned char *p, size_t n)
-{
-	size_t need, i;
-	unsigned cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		need = 2;
-		cp = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		need = 3;
-		cp = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		need = 4;
-		cp = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < need)
-		return 0;
-	for (i = 1; i < need; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((need == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (need == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	return need;
-}
-
 static void json_put_escaped(struct json *j, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -178,11 +147,18 @@ static void json_put_escaped(struct json *j, const char *s, size_t n)
 			i++;
 			continue;
 		}
-		run = utf8_valid(p + i, n - i);
+		run = text_utf8_char(p + i, n - i);
 		if (run == 0) {
 			/* An invalid byte becomes U+FFFD so the line stays JSON. */
 			json_put(j, "\\ufffd", 6);
 			i++;
+			continue;
+		}
+		if (run == 2 && c == 0xc2 && p[i + 1] < 0xa0) {
+			/* C1 controls (U+0080..U+009F): terminals obey them */
+			snprintf(esc, sizeof(esc), "\\u%04x", p[i + 1]);
+			json_put(j, esc, 6);
+			i += 2;
 			continue;
 		}
 		json_put(j, s + i, run);

@@ -1,6 +1,7 @@
 /* A small JSON writer for one-object-per-line output (tools' --json and
  * sip-events). Strings are bytes: valid UTF-8 passes through, control
- * characters and invalid bytes are escaped so every line is valid JSON. */
+ * characters (C0, DEL, C1) and invalid bytes are escaped so every line is
+ * valid JSON. */
 #ifndef SIPWS_JSON_H
 #define SIPWS_JSON_H
 

@@ -273,6 +273,7 @@ static void on_register_2xx(struct reg *r, const struct sip_response *resp)
 		replace_str(&r->pub_gruu, bs.ours_pub);
 		replace_str(&r->temp_gruu, bs.ours_temp);
 		bs.ours_pub = bs.ours_temp = NULL;
+		(void)sip_set_gruus(r->sip, r->pub_gruu, r->temp_gruu);
 		if (r->wanted)
 			schedule(r, reg_refresh_ms(r->granted, random_unit()));
 		emit(r, REG_REGISTERED, 0, resp, &bs, NULL);

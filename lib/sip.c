@@ -101,6 +101,7 @@ struct sip {
 	char via_host[32];
 	char contact_uri[128];
 	char instance_urn[64];      /* "<urn:uuid:...>", "" without outbound */
+	char *pub_gruu, *temp_gruu; /* RFC 5627, from reg.c; NULL: none */
 	struct digest_client *www;
 	struct digest_client *proxy;
 	bool www_for_all;           /* a non-REGISTER request got a 401 */
@@ -1722,6 +1723,82 @@ static void serve_message(struct sip *sip, struct tsx_server *t)
 	(void)reply_tsx(sip, t, resp);
 }
 
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The next byte of a user part with %HH undone; -1 at the end. */
+static int user_next(struct span s, size_t *i)
+{
+	int c;
+
+	if (s.p == NULL || *i >= s.len)
+		return -1;
+	c = (unsigned char)s.p[(*i)++];
+	if (c == '%' && *i + 2 <= s.len && hex_digit(s.p[*i]) >= 0 &&
+	    hex_digit(s.p[*i + 1]) >= 0) {
+		c = hex_digit(s.p[*i]) * 16 + hex_digit(s.p[*i + 1]);
+		*i += 2;
+	}
+	return c;
+}
+
+/* Same user part, %-escapes undone (RFC 3261 §19.1.4: compared
+ * case-sensitively). A null user equals only a null or empty one. */
+static bool user_equal(struct span a, struct span b)
+{
+	size_t i = 0, j = 0;
+	int ca, cb;
+
+	do {
+		ca = user_next(a, &i);
+		cb = user_next(b, &j);
+		if (ca != cb)
+			return false;
+	} while (ca >= 0);
+	return true;
+}
+
+/* Is user the user part of the URI text? */
+static bool user_of(const char *uri_text, struct span user)
+{
+	struct uri u;
+
+	return uri_text != NULL &&
+	       uri_decode(&u, uri_text, strlen(uri_text), NULL, 0) == 0 &&
+	       user_equal(u.user, user);
+}
+
+/* RFC 3261 §8.2.2.1 as JsSIP applies it: 404 for a Request-URI that is
+ * not ours, 416 for sips: on ws://; 0 when the request may be served. */
+static int check_request_uri(const struct sip *sip, const struct sipmsg *req,
+			     const char **reason)
+{
+	const struct uri *ruri = sipmsg_request_uri(req);
+
+	if (ruri == NULL)
+		return 0; /* sip_classify_request refused it already */
+	if (!user_of(sip->account, ruri->user) &&
+	    !user_of(sip->contact_uri, ruri->user) &&
+	    !user_of(sip->pub_gruu, ruri->user) &&
+	    !user_of(sip->temp_gruu, ruri->user)) {
+		*reason = "Not Found";
+		return 404;
+	}
+	if (ruri->scheme == URI_SCHEME_SIPS && !sip->secure) {
+		*reason = "Unsupported URI Scheme";
+		return 416;
+	}
+	return 0;
+}
+
 static void receive_request(struct sip *sip, struct sipmsg *msg,
 			    const char *data, size_t len)
 {
@@ -1744,6 +1821,16 @@ static void receive_request(struct sip *sip, struct sipmsg *msg,
 	if (sip_classify_request(msg, &status, &reason) != 0) {
 		tsx_server_abandon(t);
 		return;
+	}
+	if (status == 0) {
+		status = check_request_uri(sip, msg, &reason);
+		if (status != 0) {
+			struct span ruri = sipmsg_request_uri_text(msg);
+
+			loop_log(sip->loop, LOOP_LOG_INFO,
+				 "sip: answered %d to a %.*s for %.*s", status,
+				 (int)m.len, m.p, (int)ruri.len, ruri.p);
+		}
 	}
 	if (status != 0) {
 		reply_error(sip, t, status, reason);
@@ -1801,6 +1888,11 @@ static void receive(struct sip *sip, const char *data, size_t len)
 			sip->stats.dropped++;
 	} else if (err != 0) {
 		sip->stats.dropped++;
+		if (sipmsg_via_count(msg) > 1)
+			loop_log(sip->loop, LOOP_LOG_INFO,
+				 "sip: dropped a %u response with %zu Via "
+				 "values (RFC 3261 §18.1.2)",
+				 sipmsg_status(msg), sipmsg_via_count(msg));
 	}
 	sipmsg_free(msg);
 }
@@ -2071,6 +2163,8 @@ void sip_free(struct sip *sip)
 	}
 	free(sip->extra);
 	free(sip->account);
+	free(sip->pub_gruu);
+	free(sip->temp_gruu);
 	free(sip->from_value);
 	free(sip->user_agent);
 	free(sip->enc);
@@ -2136,6 +2230,22 @@ void sip_set_call_handler(struct sip *sip, sip_call_h *h, void *arg)
 {
 	sip->call_h = h;
 	sip->call_arg = arg;
+}
+
+int sip_set_gruus(struct sip *sip, const char *pub_gruu, const char *temp_gruu)
+{
+	char *pub = NULL, *temp = NULL;
+
+	if ((pub_gruu != NULL && (pub = strdup(pub_gruu)) == NULL) ||
+	    (temp_gruu != NULL && (temp = strdup(temp_gruu)) == NULL)) {
+		free(pub);
+		return ENOMEM;
+	}
+	free(sip->pub_gruu);
+	free(sip->temp_gruu);
+	sip->pub_gruu = pub;
+	sip->temp_gruu = temp;
+	return 0;
 }
 
 int sip_transport_watch(struct sip *sip, sip_transport_h *h, void *arg)

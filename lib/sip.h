@@ -285,6 +285,15 @@ bool sip_is_connected(const struct sip *sip);
 void sip_set_message_handler(struct sip *sip, sip_message_h *h, void *arg);
 void sip_set_call_handler(struct sip *sip, sip_call_h *h, void *arg);
 
+/* The GRUUs the registrar gave our contact (RFC 5627; NULL: none), set
+ * by reg.c. Incoming requests must be for us (RFC 3261 §8.2.2.1, as
+ * JsSIP decides): a Request-URI whose user part (compared after
+ * %-unescaping) is not that of the account, of our Contact or of one of
+ * these GRUUs gets 404 Not Found; a sips: Request-URI on a ws://
+ * connection gets 416 Unsupported URI Scheme. ENOMEM (the old ones are
+ * kept then). */
+int sip_set_gruus(struct sip *sip, const char *pub_gruu, const char *temp_gruu);
+
 /* Several modules follow the transport (the tool, reg.c): up to
  * SIP_MAX_WATCHERS handlers, called in the order they were added. ENOSPC
  * when full; unwatch with the same pair (ENOENT if absent). */

@@ -483,7 +483,9 @@ int tsx_layer_response(struct tsx_layer *l, const struct sipmsg *resp)
 
 	if (l == NULL || resp == NULL)
 		return EINVAL;
-	if (tsx_key_client(resp, &key) != 0)
+	/* §18.1.2: a response with more than one Via value is not for us
+	 * (we send one); comma-separated and compact "v" values count. */
+	if (sipmsg_via_count(resp) != 1 || tsx_key_client(resp, &key) != 0)
 		return EBADMSG;
 	for (t = l->clients[key_hash(&key)]; t != NULL; t = t->next)
 		if (tsx_key_equal(&t->key, &key))

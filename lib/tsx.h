@@ -156,7 +156,7 @@ bool tsx_client_proceeding(const struct tsx_client *t);
  * transaction (the handler ran), ENOENT when it matched none (a stray
  * response: the caller drops it, §18.1.2, except a 2xx to an INVITE,
  * which the UA core must ACK, §13.2.2.4), EBADMSG when it has no usable
- * Via/CSeq. */
+ * Via/CSeq or more than one Via value (§18.1.2: discarded, also a 2xx). */
 int tsx_layer_response(struct tsx_layer *l, const struct sipmsg *resp);
 
 /* Server transactions. tsx_layer_request looks a received request up:

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include "exitcode.h"
+#include "text.h"
 #include "version.h"
 
 #include <getopt.h>
@@ -12,11 +13,61 @@
 static const char *cli_progname = "sipws";
 static int cli_level = 1;
 
+/* Every diagnostic goes through text_escape: messages quote what the
+ * network sent (reason phrases, URIs, the -vv trace), and its bytes must
+ * not reach a terminal raw. */
 static void cli_vsay(const char *fmt, va_list args)
 {
-	fprintf(stderr, "%s: ", cli_progname);
-	vfprintf(stderr, fmt, args);
-	fputc('\n', stderr);
+	char stack_buf[512], *text = stack_buf;
+	va_list copy;
+	size_t len;
+	int n;
+
+	va_copy(copy, args);
+	n = vsnprintf(stack_buf, sizeof(stack_buf), fmt, copy);
+	va_end(copy);
+	len = n > 0 ? (size_t)n : 0;
+	if (len >= sizeof(stack_buf)) {
+		text = malloc(len + 1);
+		if (text != NULL) {
+			vsnprintf(text, len + 1, fmt, args);
+		} else {
+			text = stack_buf; /* the start is better than nothing */
+			len = sizeof(stack_buf) - 1;
+		}
+	}
+	fprintf(stderr, "%s: %s\n", cli_progname,
+		cli_text(span_make(text, len), 0));
+	if (text != stack_buf)
+		free(text);
+}
+
+/* A few buffers in turn, so that one printf may show several texts. */
+#define CLI_TEXT_SLOTS 4
+
+const char *cli_text(struct span s, unsigned flags)
+{
+	static char *slot[CLI_TEXT_SLOTS];
+	static size_t cap[CLI_TEXT_SLOTS];
+	static unsigned next;
+	unsigned i = next++ % CLI_TEXT_SLOTS;
+	size_t n = text_escape(NULL, 0, s, flags);
+
+	if (n + 1 > cap[i]) {
+		char *grown = realloc(slot[i], n + 1);
+
+		if (grown == NULL)
+			return "(out of memory)";
+		slot[i] = grown;
+		cap[i] = n + 1;
+	}
+	text_escape(slot[i], cap[i], s, flags);
+	return slot[i];
+}
+
+const char *cli_safe(const char *s)
+{
+	return cli_text(span_from_str(s ? s : ""), 0);
 }
 
 void cli_set_verbosity(int verbosity)

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "span.h"
+
 #if defined(__GNUC__)
 #define CLI_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #define CLI_NORETURN __attribute__((noreturn))
@@ -87,7 +89,16 @@ void cli_free(struct cli *cli);
 void cli_help(const struct cli_tool *tool, FILE *out);
 CLI_NORETURN void cli_usage_error(const char *fmt, ...) CLI_PRINTF(1, 2);
 
-/* Diagnostics: "prog: message\n" on stderr, honouring -q / -v. */
+/* Text from the network (a reason phrase, a display name, a URI, a body)
+ * for standard output, escaped by text_escape (text.h): control bytes and
+ * invalid UTF-8 as \xHH, \n \r \t \\ (and \" with TEXT_ESCAPE_QUOTE).
+ * The result stays valid until the fourth call after; "(out of memory)"
+ * when no buffer can be had. cli_safe takes a C string (NULL: ""). */
+const char *cli_text(struct span s, unsigned flags);
+const char *cli_safe(const char *s);
+
+/* Diagnostics: "prog: message\n" on stderr, honouring -q / -v. The whole
+ * message is escaped as cli_text does: callers pass network text as is. */
 void cli_set_verbosity(int verbosity);
 int cli_verbosity(void);
 void cli_warn(const char *fmt, ...) CLI_PRINTF(1, 2);

@@ -7,6 +7,7 @@
 #include "reg.h"
 #include "sip.h"
 #include "stack.h"
+#include "text.h"
 #include "topic.h"
 #include "uri.h"
 
@@ -180,37 +181,13 @@ static void text_add(struct events *ev, const char *fmt, ...)
 	va_end(args);
 }
 
-/* Bytes for the text format, on one line: control characters and the
- * backslash escaped C-style, everything else (UTF-8 too) as it is. */
-static void text_add_escaped(struct events *ev, struct span s)
+/* Network text for the text format, on one line, escaped as cli_text
+ * does (flags: TEXT_ESCAPE_QUOTE inside double quotes). */
+static void text_add_escaped(struct events *ev, struct span s, unsigned flags)
 {
-	size_t i;
-
 	if (ev->format != FORMAT_TEXT || s.p == NULL)
 		return;
-	for (i = 0; i < s.len; i++) {
-		unsigned char c = (unsigned char)s.p[i];
-
-		switch (c) {
-		case '\\':
-			fputs("\\\\", ev->text);
-			break;
-		case '\n':
-			fputs("\\n", ev->text);
-			break;
-		case '\r':
-			fputs("\\r", ev->text);
-			break;
-		case '\t':
-			fputs("\\t", ev->text);
-			break;
-		default:
-			if (c < 0x20 || c == 0x7f)
-				fprintf(ev->text, "\\x%02x", c);
-			else
-				fputc(c, ev->text);
-		}
-	}
+	fputs(cli_text(s, flags), ev->text);
 }
 
 static void json_add_span(struct events *ev, const char *key, struct span s)
@@ -299,7 +276,7 @@ static void on_transport(const struct sip_transport_event *te, void *arg)
 			json_add_int(ev, "retry_ms", (long long)te->retry_ms);
 		else
 			json_add_null(ev, "retry_ms");
-		text_add(ev, " %s : %s", te->url, te->reason);
+		text_add(ev, " %s : %s", te->url, cli_safe(te->reason));
 		if (te->retry)
 			text_add(ev, "; retry in %" PRIu64 " ms", te->retry_ms);
 		event_end(ev);
@@ -412,7 +389,7 @@ static void on_reg(const struct reg_event *re, void *arg)
 		json_add_str(ev, "reason", re->reason);
 		if (re->status)
 			text_add(ev, " %u", re->status);
-		text_add(ev, " %s", re->reason);
+		text_add(ev, " %s", cli_safe(re->reason));
 		event_end(ev);
 	}
 	/* Lost with the connection: the next connection registers again. */
@@ -453,12 +430,12 @@ static void on_call(const struct sip_call_event *ce, void *arg)
 			text_add(ev, " from ");
 			if (name.p) {
 				text_add(ev, "\"");
-				text_add_escaped(ev, name);
+				text_add_escaped(ev, name, TEXT_ESCAPE_QUOTE);
 				text_add(ev, "\" <");
 			}
-			text_add_escaped(ev, ce->from_uri);
+			text_add_escaped(ev, ce->from_uri, 0);
 			text_add(ev, "%s to ", name.p ? ">" : "");
-			text_add_escaped(ev, ce->to_uri);
+			text_add_escaped(ev, ce->to_uri, 0);
 			event_end(ev);
 		}
 		if (ev->reject) {
@@ -479,7 +456,7 @@ static void on_call(const struct sip_call_event *ce, void *arg)
 		json_add_str(ev, "reason", why);
 		json_add_int(ev, "status", ce->status);
 		text_add(ev, " from ");
-		text_add_escaped(ev, ce->from_uri);
+		text_add_escaped(ev, ce->from_uri, 0);
 		text_add(ev, " : %s (%u)", why, ce->status);
 		event_end(ev);
 	}
@@ -505,9 +482,9 @@ static unsigned on_message(const struct sip_incoming_message *m, void *arg)
 		json_add_span(ev, "body",
 			      m->body.p ? m->body : span_make("", 0));
 		text_add(ev, " from ");
-		text_add_escaped(ev, m->from_uri);
+		text_add_escaped(ev, m->from_uri, 0);
 		text_add(ev, " : ");
-		text_add_escaped(ev, m->body);
+		text_add_escaped(ev, m->body, 0);
 		event_end(ev);
 	}
 	return 0;

@@ -137,10 +137,10 @@ static void print_result(struct run *run, uint64_t id, const struct result *r)
 		printf("%s\n", json_text(&run->j));
 	} else if (run->stream) {
 		printf("%llu %u %s %.1f\n", (unsigned long long)id, r->status,
-		       reason, ms);
+		       cli_safe(reason), ms);
 	} else {
-		printf("%s %u %s %.1f\n", run->targets[id - 1], r->status,
-		       reason, ms);
+		printf("%s %u %s %.1f\n", cli_safe(run->targets[id - 1]),
+		       r->status, cli_safe(reason), ms);
 	}
 }
 

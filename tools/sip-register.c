@@ -93,7 +93,7 @@ static bool nagios_mode;
 CLI_NORETURN static void problem(int code, const char *msg)
 {
 	if (nagios_mode) {
-		printf("UNKNOWN - %s\n", msg);
+		printf("UNKNOWN - %s\n", cli_safe(msg));
 		exit(NAGIOS_UNKNOWN);
 	}
 	if (code == EXIT_USAGE)
@@ -138,7 +138,7 @@ static void print_bindings(struct run *run, const struct reg_event *ev)
 				cli_die(EXIT_SOFTWARE, "out of memory");
 			printf("%s\n", json_text(&j));
 		} else {
-			printf("%s expires=%lu%s\n", b->uri,
+			printf("%s expires=%lu%s\n", cli_safe(b->uri),
 			       (unsigned long)b->expires, b->ours ? " ours" : "");
 		}
 		fflush(stdout);
@@ -282,7 +282,7 @@ static void print_check(struct run *run, enum nagios state, const char *text,
 		json_free(&j);
 		return;
 	}
-	printf("%s - %s", nagios_name[state], text);
+	printf("%s - %s", nagios_name[state], cli_safe(text));
 	if (perf) {
 		if (warning >= 0)
 			snprintf(w, sizeof(w), "%.6f", warning / 1000);

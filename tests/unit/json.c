@@ -8,7 +8,7 @@ int main(void)
 {
 	struct json j;
 
-	plan(8);
+	plan(9);
 	json_init(&j);
 
 	json_object_begin(&j);
@@ -45,6 +45,11 @@ int main(void)
 	json_cstring(&j, "a\xff" "b\xc3" "c\xed\xa0\x80");
 	is_string("\"a\\ufffdb\\ufffdc\\ufffd\\ufffd\\ufffd\"", json_text(&j),
 		  "invalid bytes and surrogates become U+FFFD");
+
+	json_reset(&j);
+	json_cstring(&j, "a\xc2\x9b" "2J\xc2\x80 \xc2\xa0");
+	is_string("\"a\\u009b2J\\u0080 \xc2\xa0\"", json_text(&j),
+		  "C1 controls are escaped, U+00A0 is not");
 
 	json_reset(&j);
 	json_string(&j, span_make("a\0b", 3));

@@ -250,6 +250,74 @@ static void test_cancel_and_client_keys(void)
 
 /* ---- UAS classification ------------------------------------------------ */
 
+/* §18.1.2: a response with more than one Via value is discarded, however
+ * the values are written: two fields, a compact "v" field, or a comma. */
+static int sent_count;
+static int count_send(const char *data, size_t len, void *arg)
+{
+	(void)data;
+	(void)len;
+	(void)arg;
+	sent_count++;
+	return 0;
+}
+
+static int responses_seen;
+static void count_response(struct tsx_client *t,
+			   const struct tsx_response_info *info, void *arg)
+{
+	(void)t;
+	(void)info;
+	(void)arg;
+	responses_seen++;
+}
+
+static void test_response_vias(void)
+{
+	static const struct {
+		const char *what;
+		const char *text;
+	} extra[] = {
+		{"a second Via field",
+		 RESP("200 OK", "MESSAGE", VIA_A "\nVia: SIP/2.0/UDP b.invalid;branch=z9hG4bKb")},
+		{"a second value in a compact v field",
+		 RESP("200 OK", "MESSAGE", VIA_A "\nv: SIP/2.0/UDP b.invalid;branch=z9hG4bKb")},
+		{"two comma-separated values in the one field",
+		 RESP("200 OK", "MESSAGE", VIA_A ", SIP/2.0/UDP b.invalid;branch=z9hG4bKb")},
+		{"the other Via on top",
+		 RESP("200 OK", "MESSAGE", "SIP/2.0/UDP b.invalid;branch=z9hG4bKb, " VIA_A)},
+	};
+	const char *wire = REQ("MESSAGE", "MESSAGE", VIA_A);
+	struct sipmsg *req = msg_from(wire);
+	struct sipmsg *ok200 = msg_from(RESP("200 OK", "MESSAGE", VIA_A));
+	struct tsx_layer *l = NULL;
+	struct tsx_client *c = NULL;
+	struct loop *loop = NULL;
+	size_t i;
+
+	if (loop_alloc(&loop, NULL) != 0 ||
+	    tsx_layer_alloc(&l, loop, NULL, count_send, NULL) != 0 ||
+	    tsx_client_start(&c, l, req, wire, strlen(wire), count_response,
+			     NULL) != 0)
+		bail("cannot start a client transaction");
+	for (i = 0; i < sizeof(extra) / sizeof(extra[0]); i++) {
+		struct sipmsg *r = msg_from(extra[i].text);
+
+		is_int(EBADMSG, tsx_layer_response(l, r), "discarded: %s",
+		       extra[i].what);
+		sipmsg_free(r);
+	}
+	is_int(0, responses_seen, "... and the request is still pending");
+	is_int(1, (int)tsx_layer_client_count(l), "... its transaction too");
+	is_int(0, tsx_layer_response(l, ok200), "the one-Via 200 completes it");
+	is_int(1, responses_seen, "... once");
+	is_int(0, (int)tsx_layer_client_count(l), "... and ends it");
+	tsx_layer_free(l);
+	loop_free(loop);
+	sipmsg_free(ok200);
+	sipmsg_free(req);
+}
+
 static void test_classify(void)
 {
 	static const struct {
@@ -527,6 +595,7 @@ int main(void)
 	test_tokens();
 	test_server_keys();
 	test_cancel_and_client_keys();
+	test_response_vias();
 	test_classify();
 	test_bad_request();
 	test_refresh();
