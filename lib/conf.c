@@ -1635,11 +1635,22 @@ int conf_load(struct conf *conf, const struct conf_sources *src, char *reason,
 			system = CONF_SYSTEM_FILE;
 		err = load_file(conf, system, "file", CONF_LAYER_SYSTEM, false,
 				reason, reason_size);
-		if (!err && config_dir(src->env, dir, sizeof(dir)) == 0 &&
-		    (size_t)snprintf(path, sizeof(path), "%s/config", dir) <
+		int derr = err ? err : config_dir(src->env, dir, sizeof(dir));
+
+		if (derr == 0 &&
+		    (size_t)snprintf(path, sizeof(path), "%s/config", dir) >=
 			    sizeof(path))
+			derr = ENAMETOOLONG;
+		if (!err && derr == ENAMETOOLONG) {
+			/* not skipped in silence: it may hold the account */
+			say(reason, reason_size, "user configuration file: "
+				    "XDG_CONFIG_HOME or HOME longer than a "
+				    "path may be (%d bytes)", PATH_MAX);
+			err = ENAMETOOLONG;
+		} else if (!err && derr == 0) {
 			err = load_file(conf, path, "file", CONF_LAYER_USER,
 					false, reason, reason_size);
+		}
 	}
 	if (!err && src->profile)
 		err = load_profile(conf, src, reason, reason_size);

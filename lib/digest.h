@@ -17,7 +17,9 @@
 #define DIGEST_OPAQUE_MAX 512
 #define DIGEST_DOMAIN_MAX 1024
 #define DIGEST_CNONCE_MAX 64
-#define DIGEST_USERNAME_MAX 256 /* digest_client_alloc*, EINVAL beyond */
+/* digest_client_alloc*, EINVAL beyond: any user part of a SIP URI
+ * (URI_MAX_LEN) may be the user name. */
+#define DIGEST_USERNAME_MAX 8192
 /* Longest hex digest (SHA-256, SHA-512-256) plus NUL. */
 #define DIGEST_HEX_SIZE 65
 

@@ -372,7 +372,8 @@ static int reg_send(struct reg *r, enum reg_op op)
 	struct sip_request_spec spec;
 	struct sipmsg *msg = NULL;
 	const char *urn = sip_instance_urn(r->sip);
-	char to[1024], contact[512], num[16];
+	char *to, contact[512], num[16];
+	size_t n;
 	uint32_t expires = op == REG_OP_REGISTER ? r->expires_asked : 0;
 	int err;
 
@@ -382,7 +383,12 @@ static int reg_send(struct reg *r, enum reg_op op)
 	}
 	if (op != REG_OP_QUERY)
 		loop_timer_cancel(&r->t_refresh);
-	snprintf(to, sizeof(to), "<%s>", sip_account(r->sip));
+	/* the account is as long as a URI may be: no fixed buffer */
+	n = strlen(sip_account(r->sip)) + 3;
+	to = malloc(n);
+	if (to == NULL)
+		return ENOMEM;
+	snprintf(to, n, "<%s>", sip_account(r->sip));
 	memset(&spec, 0, sizeof(spec));
 	spec.method = "REGISTER";
 	spec.request_uri = r->server;
@@ -392,6 +398,7 @@ static int reg_send(struct reg *r, enum reg_op op)
 	spec.cseq = ++r->cseq;
 	spec.headers = (const char *const *)r->headers;
 	err = sip_request_new(r->sip, &spec, &msg);
+	free(to);
 	if (err != 0)
 		return err;
 	snprintf(num, sizeof(num), "%lu", (unsigned long)expires);

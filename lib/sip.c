@@ -17,7 +17,7 @@
 
 #define SIP_MAX_CHALLENGES 8     /* WWW-/Proxy-Authenticate values looked at */
 #define SIP_BACKLOG_RETRY_MS 1   /* ws queue full: try again this soon */
-#define SIP_AUTH_HEADER_SIZE 2048
+#define SIP_AUTH_HEADER_SIZE 2048 /* first try; grown up to a header line */
 
 struct sip_header_line {
 	char *name;
@@ -136,9 +136,15 @@ static void request_final(struct sip_request *req, int err,
 
 /* ---- small helpers ------------------------------------------------------ */
 
+/* A reason phrase is shown, not parsed: a longer one is cut to the
+ * buffer, before a UTF-8 character rather than inside it. */
 static void set_reason(char *buf, size_t size, struct span text)
 {
 	size_t n = text.len < size - 1 ? text.len : size - 1;
+
+	if (n < text.len)
+		while (n > 0 && ((unsigned char)text.p[n] & 0xc0) == 0x80)
+			n--;
 
 	if (text.p != NULL)
 		memcpy(buf, text.p, n);
@@ -545,13 +551,42 @@ static void request_final(struct sip_request *req, int err,
 		request_free(req);
 }
 
+/* Add one Authorization-like header, its buffer grown as the user name
+ * and Request-URI need (up to a header line: E2BIG beyond). ENOENT when
+ * the client holds no challenge yet. */
+static int add_authorization(struct sip_request *req, struct digest_client *dc,
+			     const char *name)
+{
+	struct span body = sipmsg_body(req->msg);
+	size_t size = SIP_AUTH_HEADER_SIZE;
+	char *value = NULL;
+	int err;
+
+	do {
+		char *grown = realloc(value, size);
+
+		if (grown == NULL) {
+			free(value);
+			return ENOMEM;
+		}
+		value = grown;
+		err = digest_client_authorize(dc, req->method, req->ruri, body.p,
+					      body.len, value, size, NULL);
+		size *= 2;
+	} while (err == ENOSPC && size <= 2 * SIPMSG_MAX_LINE);
+	if (err == ENOSPC)
+		err = E2BIG;
+	if (err == 0)
+		err = sipmsg_header_add(req->msg, name, value);
+	free(value);
+	return err;
+}
+
 /* Add Authorization / Proxy-Authorization upfront when we hold a nonce. */
 static int request_add_credentials(struct sip_request *req)
 {
 	struct sip *sip = req->sip;
 	bool reg = strcmp(req->method, "REGISTER") == 0;
-	struct span body = sipmsg_body(req->msg);
-	char value[SIP_AUTH_HEADER_SIZE];
 	int err;
 
 	req->used_www = req->used_proxy = false;
@@ -560,31 +595,18 @@ static int request_add_credentials(struct sip_request *req)
 	if (req->no_auth)
 		return 0;
 	if (sip->www != NULL && (reg || sip->www_for_all)) {
-		err = digest_client_authorize(sip->www, req->method, req->ruri,
-					      body.p, body.len, value,
-					      sizeof(value), NULL);
-		if (err == 0) {
-			err = sipmsg_header_add(req->msg, "Authorization", value);
-			if (err != 0)
-				return err;
+		err = add_authorization(req, sip->www, "Authorization");
+		if (err == 0)
 			req->used_www = true;
-		} else if (err != ENOENT) {
+		else if (err != ENOENT)
 			return err;
-		}
 	}
 	if (sip->proxy != NULL && (!reg || sip->proxy_for_register)) {
-		err = digest_client_authorize(sip->proxy, req->method, req->ruri,
-					      body.p, body.len, value,
-					      sizeof(value), NULL);
-		if (err == 0) {
-			err = sipmsg_header_add(req->msg, "Proxy-Authorization",
-						value);
-			if (err != 0)
-				return err;
+		err = add_authorization(req, sip->proxy, "Proxy-Authorization");
+		if (err == 0)
 			req->used_proxy = true;
-		} else if (err != ENOENT) {
+		else if (err != ENOENT)
 			return err;
-		}
 	}
 	return 0;
 }
@@ -2023,8 +2045,11 @@ int sip_alloc(struct sip **sp, struct loop *loop, const struct sip_config *cfg)
 	if (sp == NULL || loop == NULL || cfg == NULL || cfg->uri == NULL)
 		return EINVAL;
 	*sp = NULL;
-	if (uri_decode(&account, cfg->uri, strlen(cfg->uri), reason,
-		       sizeof(reason)) != 0 ||
+	err = uri_decode(&account, cfg->uri, strlen(cfg->uri), reason,
+			 sizeof(reason));
+	if (err == E2BIG)
+		return E2BIG;
+	if (err != 0 ||
 	    (account.scheme != URI_SCHEME_SIP && account.scheme != URI_SCHEME_SIPS) ||
 	    account.user.p == NULL || account.host.p == NULL)
 		return EINVAL;
@@ -2056,6 +2081,11 @@ int sip_alloc(struct sip **sp, struct loop *loop, const struct sip_config *cfg)
 	}
 	if (sip->from_value == NULL)
 		goto fail;
+	/* "From: " value ";tag=" tag must make a line the peer decodes */
+	err = E2BIG;
+	if (strlen(sip->from_value) + 6 + 5 + TSX_TAG_CHARS > SIPMSG_MAX_LINE)
+		goto fail;
+	err = ENOMEM;
 	if (cfg->user_agent == NULL)
 		sip->user_agent = strdup("sipws/" SIPWS_VERSION);
 	else if (cfg->user_agent[0] != '\0')

@@ -218,7 +218,8 @@ int sip_request_new(struct sip *sip, const struct sip_request_spec *spec,
 struct sip_response {
 	int err;
 	unsigned status;             /* 0 when no response (and not 408) */
-	const char *reason;          /* phrase or error text, never NULL */
+	const char *reason;          /* phrase (up to 127 bytes) or error
+				      * text, never NULL */
 	const struct sipmsg *msg;    /* NULL without a response */
 	bool final;
 	uint32_t cseq;               /* CSeq number of the last attempt */
@@ -264,8 +265,10 @@ const struct sipmsg *sip_request_msg(const struct sip_request *req);
 /* ---- the core ----------------------------------------------------------- */
 
 /* Validates the configuration (EINVAL: no or a bad account URI, a bad
- * extra header, no server) and makes the transport; nothing is sent
- * before sip_start. ENOMEM, EIO (no randomness). */
+ * extra header, no server; E2BIG: the account URI is longer than
+ * URI_MAX_LEN, or the From header it makes with the display name would
+ * be longer than SIPMSG_MAX_LINE) and makes the transport; nothing is
+ * sent before sip_start. ENOMEM, EIO (no randomness). */
 int sip_alloc(struct sip **sp, struct loop *loop, const struct sip_config *cfg);
 /* Pending requests are dropped without handler calls, ringing calls are
  * left (no response), the transport is dropped. NULL is ignored. */

@@ -36,7 +36,7 @@ static const struct cli_option options[] = {
 	{"format", OPT_FORMAT, CLI_REQUIRED_ARG, "FORMAT",
 	 "json (one object per line, the default) or text"},
 	{"reject", OPT_REJECT, CLI_REQUIRED_ARG, "CODE",
-	 "answer incoming calls with CODE (e.g. 486, 603), not ringing"},
+	 "answer incoming calls with CODE (400-699, e.g. 486, 603), not ringing"},
 	{"list-topics", OPT_LIST_TOPICS, CLI_NO_ARG, NULL,
 	 "print the known topics and exit"},
 	STACK_OPTIONS_COMMON,
@@ -571,8 +571,12 @@ static unsigned parse_reject(const char *arg)
 	code = strtol(arg, &end, 10);
 	if (arg[0] < '0' || arg[0] > '9' || *end != '\0' || errno ||
 	    code < 300 || code > 699)
-		cli_usage_error("--reject wants a status code from 300 to 699, "
+		cli_usage_error("--reject wants a status code from 400 to 699, "
 				"not '%s'", arg);
+	/* a redirect without a Contact to go to means nothing (§21.3) */
+	if (code < 400)
+		cli_usage_error("--reject %ld: a 3xx redirect needs a Contact to "
+				"redirect to; use a code from 400 to 699", code);
 	return (unsigned)code;
 }
 

@@ -297,8 +297,8 @@ static int check(struct run *run, double warning, double critical)
 {
 	struct stack *s = &run->stack;
 	enum nagios state = NAGIOS_OK;
-	char text[512];
-	int code, ucode;
+	char *text = NULL;
+	int code, ucode, n;
 
 	code = start(run, reg_register);
 	if (!run->registered) {
@@ -311,8 +311,11 @@ static int check(struct run *run, double warning, double critical)
 			snprintf(run->reason, sizeof(run->reason), "%s",
 				 s->transport_err ? s->transport_reason
 						  : exitcode_describe(code));
-		snprintf(text, sizeof(text), "%s: %s", s->account, run->reason);
+		/* the account may be as long as a URI: no fixed buffer */
+		if (asprintf(&text, "%s: %s", s->account, run->reason) < 0)
+			cli_die(EXIT_SOFTWARE, "out of memory");
 		print_check(run, NAGIOS_CRITICAL, text, false, warning, critical);
+		free(text);
 		return nagios_mode ? NAGIOS_CRITICAL : code;
 	}
 	ucode = start(run, reg_unregister);
@@ -320,19 +323,21 @@ static int check(struct run *run, double warning, double critical)
 		cli_warn("removing the binding again failed: %s",
 			 run->failed ? failure(run) : exitcode_describe(ucode));
 
-	snprintf(text, sizeof(text), "registered %s in %.1f ms", s->account,
-		 run->register_ms);
 	if (critical >= 0 && run->register_ms > critical)
 		state = NAGIOS_CRITICAL;
 	else if (warning >= 0 && run->register_ms > warning)
 		state = NAGIOS_WARNING;
-	if (state != NAGIOS_OK) {
-		size_t n = strlen(text);
-
-		snprintf(text + n, sizeof(text) - n, " (more than %g ms)",
-			 state == NAGIOS_CRITICAL ? critical : warning);
-	}
+	if (state != NAGIOS_OK)
+		n = asprintf(&text, "registered %s in %.1f ms (more than %g ms)",
+			     s->account, run->register_ms,
+			     state == NAGIOS_CRITICAL ? critical : warning);
+	else
+		n = asprintf(&text, "registered %s in %.1f ms", s->account,
+			     run->register_ms);
+	if (n < 0)
+		cli_die(EXIT_SOFTWARE, "out of memory");
 	print_check(run, state, text, nagios_mode, warning, critical);
+	free(text);
 	if (nagios_mode)
 		return state;
 	return state == NAGIOS_OK ? EXIT_OK : EXIT_FAILURE;

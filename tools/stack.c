@@ -79,6 +79,12 @@ bool stack_option(struct stack_options *o, int id, const char *arg)
 	}
 }
 
+#define STACK_STR_(x) #x
+#define STACK_STR(x) STACK_STR_(x)
+
+/* Bytes of a value quoted in a message. */
+#define STACK_QUOTE_MAX 64
+
 /* One option as a command-line setting whose origin names the option. */
 static int set_key(struct conf *conf, const char *key, const char *value,
 		   const char *option, char *reason, size_t reason_size)
@@ -86,7 +92,11 @@ static int set_key(struct conf *conf, const char *key, const char *value,
 	char why[256];
 	int err = conf_set(conf, key, value, option, why, sizeof(why));
 
-	if (err)
+	/* A long value is cut in the message, so that the reason shows. */
+	if (err && strlen(value) > STACK_QUOTE_MAX)
+		snprintf(reason, reason_size, "%s '%.*s...' (%zu bytes): %s",
+			 option, STACK_QUOTE_MAX, value, strlen(value), why);
+	else if (err)
 		snprintf(reason, reason_size, "%s '%s': %s", option, value, why);
 	return err;
 }
@@ -158,7 +168,10 @@ out:
 		cli_warn("warning: %s", conf_warning(conf, i));
 	if (err) {
 		conf_free(conf);
-		return err == ENOMEM ? EXIT_SOFTWARE : code;
+		/* a value longer than the configuration takes is bad input */
+		return err == ENOMEM ? EXIT_SOFTWARE
+		       : err == E2BIG || err == ENAMETOOLONG ? EXIT_DATAERR
+							     : code;
 	}
 	*confp = conf;
 	return EXIT_OK;
@@ -260,10 +273,20 @@ static void stack_trace(bool out, const char *data, size_t len, void *arg)
 			shown--;
 		if (!in_body && (header_is(p, shown, "Authorization") ||
 				 header_is(p, shown, "Proxy-Authorization"))) {
-			char buf[4096];
-			size_t m = mask_line(p, shown, buf, sizeof(buf));
+			/* a mask may be longer than the value it hides
+			 * (each "name=" at least 4 bytes): 3x is room */
+			size_t size = 3 * shown + 64, m;
+			char *buf = malloc(size);
 
-			cli_debug("%c %.*s", out ? '>' : '<', (int)m, buf);
+			if (buf == NULL) {
+				cli_debug("%c (a line hidden: out of memory)",
+					  out ? '>' : '<');
+			} else {
+				m = mask_line(p, shown, buf, size);
+				cli_debug("%c %.*s", out ? '>' : '<', (int)m,
+					  buf);
+				free(buf);
+			}
 		} else {
 			cli_debug("%c %.*s", out ? '>' : '<', (int)shown, p);
 		}
@@ -537,6 +560,11 @@ int stack_open(struct stack *s, struct conf *conf, const struct stack_options *o
 		sc.ws.max_queue = WS_MAX_QUEUE;
 
 	err = sip_alloc(&s->sip, s->loop, &sc);
+	if (err == E2BIG)
+		return fail(reason, reason_size, EXIT_DATAERR, "%s",
+			    "user.uri is longer than a SIP URI may be here, or "
+			    "with user.display_name makes a From header longer "
+			    "than " STACK_STR(SIPMSG_MAX_LINE) " bytes");
 	if (err == EINVAL)
 		return fail(reason, reason_size, EXIT_CONFIG, "%s",
 			    "the account, a server URL or extra_headers is "
