@@ -1850,7 +1850,7 @@ static void receive_request(struct sip *sip, struct sipmsg *msg,
 			struct span ruri = sipmsg_request_uri_text(msg);
 
 			loop_log(sip->loop, LOOP_LOG_INFO,
-				 "sip: answered %d to a %.*s for %.*s", status,
+				 "sip: answered %d to %.*s %.*s", status,
 				 (int)m.len, m.p, (int)ruri.len, ruri.p);
 		}
 	}

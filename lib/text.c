@@ -35,6 +35,25 @@ size_t text_utf8_char(const unsigned char *p, size_t n)
 	return need;
 }
 
+/* The letter of c's two-character escape (\\, \n...), or 0. */
+static char short_escape(unsigned char c, unsigned flags)
+{
+	switch (c) {
+	case '\\':
+		return '\\';
+	case '\n':
+		return 'n';
+	case '\r':
+		return 'r';
+	case '\t':
+		return 't';
+	case '"':
+		return flags & TEXT_ESCAPE_QUOTE ? '"' : 0;
+	default:
+		return 0;
+	}
+}
+
 size_t text_escape(char *buf, size_t size, struct span s, unsigned flags)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -43,32 +62,16 @@ size_t text_escape(char *buf, size_t size, struct span s, unsigned flags)
 
 	while (s.p != NULL && i < s.len) {
 		unsigned char c = p[i];
-		char esc[16];
+		char esc[16], letter = short_escape(c, flags);
+		const char *piece = esc;
 		size_t n = 0, run, k;
 
-		switch (c) {
-		case '\\':
-			n = 2, esc[0] = '\\', esc[1] = '\\';
-			break;
-		case '\n':
-			n = 2, esc[0] = '\\', esc[1] = 'n';
-			break;
-		case '\r':
-			n = 2, esc[0] = '\\', esc[1] = 'r';
-			break;
-		case '\t':
-			n = 2, esc[0] = '\\', esc[1] = 't';
-			break;
-		case '"':
-			if (flags & TEXT_ESCAPE_QUOTE)
-				n = 2, esc[0] = '\\', esc[1] = '"';
-			break;
-		default:
-			break;
-		}
-		run = n ? 1 : text_utf8_char(p + i, s.len - i);
-		if (n == 0 && (run == 0 || c < 0x20 || c == 0x7f ||
-			       (run == 2 && c == 0xc2 && p[i + 1] < 0xa0))) {
+		run = letter ? 1 : text_utf8_char(p + i, s.len - i);
+		if (letter) {
+			esc[n++] = '\\';
+			esc[n++] = letter;
+		} else if (run == 0 || c < 0x20 || c == 0x7f ||
+			   (run == 2 && c == 0xc2 && p[i + 1] < 0xa0)) {
 			/* a control character or an invalid byte: each byte */
 			if (run == 0)
 				run = 1;
@@ -78,20 +81,15 @@ size_t text_escape(char *buf, size_t size, struct span s, unsigned flags)
 				esc[n++] = hex[p[i + k] >> 4];
 				esc[n++] = hex[p[i + k] & 0xf];
 			}
-		}
-		if (n == 0) {
-			if (cut == (size_t)-1 && len + run >= size)
-				cut = len;
-			if (cut == (size_t)-1)
-				memcpy(buf + len, s.p + i, run);
-			len += run;
 		} else {
-			if (cut == (size_t)-1 && len + n >= size)
-				cut = len;
-			if (cut == (size_t)-1)
-				memcpy(buf + len, esc, n);
-			len += n;
+			piece = s.p + i; /* a character as it is */
+			n = run;
 		}
+		if (cut == (size_t)-1 && len + n >= size)
+			cut = len;
+		if (cut == (size_t)-1)
+			memcpy(buf + len, piece, n);
+		len += n;
 		i += run;
 	}
 	if (size > 0)

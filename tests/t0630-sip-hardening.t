@@ -16,15 +16,12 @@ kamailio_start
 
 . "$SIPWS_SOURCE/tests/lib/events.sh"
 
-mkdir -p "$XDG_CONFIG_HOME/sipws"
-cat >"$XDG_CONFIG_HOME/sipws/config" <<EOF
-websocket.servers = $KAM_WS_URL
-[user]
-uri = sip:alice@127.0.0.1
-sip_auth_password = $KAM_ALICE_PASSWORD
-EOF
-chmod 600 "$XDG_CONFIG_HOME/sipws/config"
+# bob.conf for sip-events; alice, the sender, in the user's own file.
 events_bob_conf
+mkdir -p "$XDG_CONFIG_HOME/sipws"
+sed -e "s/sip:bob@/sip:alice@/" -e "s/= $KAM_BOB_PASSWORD\$/= $KAM_ALICE_PASSWORD/" \
+	bob.conf >"$XDG_CONFIG_HOME/sipws/config"
+chmod 600 "$XDG_CONFIG_HOME/sipws/config"
 
 # Latencies vary: "... 12.3" at the end of a result line becomes "N".
 normalize() {
