@@ -111,8 +111,9 @@ static double parse_ms(const char *opt, const char *arg)
 	if (errno || end == arg || *end || !(v >= 0) || v > 86400000) {
 		char msg[128];
 
-		snprintf(msg, sizeof(msg), "%s '%s': want milliseconds", opt,
-			 arg);
+		/* a long argument is cut, so that the reason shows */
+		snprintf(msg, sizeof(msg), "%s '%.64s%s': want milliseconds",
+			 opt, arg, strlen(arg) > 64 ? "..." : "");
 		problem(EXIT_USAGE, msg);
 	}
 	return v;

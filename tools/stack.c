@@ -377,6 +377,8 @@ const char *stack_describe(const struct stack *s, int err, unsigned status,
 static void stack_transport(const struct sip_transport_event *ev, void *arg)
 {
 	struct stack *s = arg;
+	const char *why;
+	size_t room;
 
 	/* ws.c logs connections at -v itself. */
 	if (ev->type == SIP_TRANSPORT_CONNECTED) {
@@ -387,8 +389,15 @@ static void stack_transport(const struct sip_transport_event *ev, void *arg)
 	if (ev->err == 0)
 		return; /* our own close */
 	s->transport_err = ev->err;
-	snprintf(s->transport_reason, sizeof(s->transport_reason), "%s: %s",
-		 ev->url, ev->reason ? ev->reason : strerror(ev->err));
+	why = ev->reason ? ev->reason : strerror(ev->err);
+	/* A long server URL is cut, not the reason after it. */
+	room = sizeof(s->transport_reason) - 3 - strlen(why);
+	if (strlen(ev->url) > room && room > 3 + 16)
+		snprintf(s->transport_reason, sizeof(s->transport_reason),
+			 "%.*s...: %s", (int)(room - 3), ev->url, why);
+	else
+		snprintf(s->transport_reason, sizeof(s->transport_reason),
+			 "%s: %s", ev->url, why);
 	/* Down for good: whatever the tool waits for will not come. */
 	if (!ev->retry)
 		stack_finish(s, exitcode_from_transport(ev->err));
