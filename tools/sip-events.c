@@ -324,7 +324,8 @@ static void on_transport(const struct sip_transport_event *te, void *arg)
 static void on_unregistered(struct events *ev, const struct reg_event *re)
 {
 	const char *aor = ev->stack.account;
-	const char *why = re->err == ECONNRESET ? "transport lost"
+	const char *why = re->err == ECONNRESET  ? "transport lost"
+			  : re->err == ETIMEDOUT ? "expired"
 						 : "unregistered";
 
 	ev->registered = false;
