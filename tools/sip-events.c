@@ -530,7 +530,10 @@ static void shutdown_run(void *arg)
 {
 	struct events *ev = arg;
 
-	if (ev->registered && ev->connected && reg_unregister(ev->reg) == 0) {
+	/* the registration client knows best: a binding whose refresh
+	 * failed is still there until it lapses */
+	if (reg_is_registered(ev->reg) && ev->connected &&
+	    reg_unregister(ev->reg) == 0) {
 		ev->unregistering = true;
 		loop_timer_start(&ev->unregister_timer, ev->stack.loop,
 				 EVENTS_UNREGISTER_WAIT_MS, unregister_timeout,
