@@ -324,6 +324,20 @@ static void expire_cb(void *arg)
 	     "registration expired");
 }
 
+/* The registrar granted our binding expires s, counted here from the
+ * REGISTER's first transmission: no later than the registrar's count. */
+static void binding_kept(struct reg *r, uint32_t expires, uint64_t latency_us)
+{
+	uint64_t ms = (uint64_t)expires * 1000u, sent = latency_us / 1000u;
+
+	ms = ms > sent ? ms - sent : 0;
+	r->registered = true;
+	r->ever_registered = true;
+	r->granted = expires;
+	r->lapse_ms = loop_now_ms() + ms;
+	loop_timer_start(&r->t_expire, sip_loop(r->sip), ms, expire_cb, r);
+}
+
 /* A failed REGISTER: tell it with when we try again, then wait. */
 static void fail_and_retry(struct reg *r, int err,
 			   const struct sip_response *resp,
@@ -362,20 +376,7 @@ static void on_register_2xx(struct reg *r, const struct sip_response *resp)
 				       "the registrar did not keep our contact");
 			break;
 		}
-		r->registered = true;
-		r->ever_registered = true;
-		r->granted = bs.ours_expires;
-		{
-			/* counted from the first transmission: no later
-			 * than the registrar's own count */
-			uint64_t ms = (uint64_t)r->granted * 1000u,
-				 sent = resp->latency_us / 1000u;
-
-			ms = ms > sent ? ms - sent : 0;
-			r->lapse_ms = loop_now_ms() + ms;
-			loop_timer_start(&r->t_expire, sip_loop(r->sip), ms,
-					 expire_cb, r);
-		}
+		binding_kept(r, bs.ours_expires, resp->latency_us);
 		replace_str(&r->pub_gruu, bs.ours_pub);
 		replace_str(&r->temp_gruu, bs.ours_temp);
 		bs.ours_pub = bs.ours_temp = NULL;
