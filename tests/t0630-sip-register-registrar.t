@@ -136,6 +136,17 @@ test_expect_success '423 again with a higher Min-Expires: no third REGISTER, 1' 
 	test_grep "^sip-register: sip:minexp@127.0.0.1: 423 Interval Too Brief\$" err
 '
 
+# wait_grep FILE ERE SECONDS: wait until FILE has a line matching ERE.
+wait_grep() {
+	for i in $(seq $(($3 * 10))); do
+		grep -q -E -e "$2" "$1" && return 0
+		sleep 0.1
+	done
+	echo "wait_grep: no line matching $2 in $1:" >&2
+	cat "$1" >&2
+	return 1
+}
+
 stay_kill_all() {
 	for p in "$TRASH"/*.pid; do
 		[ -f "$p" ] && kill -KILL "$(cat "$p")" 2>/dev/null
@@ -152,10 +163,7 @@ stay_refreshed() {
 	sip-register --stay -v -u "sip:$2@127.0.0.1" --expires 10 \
 		>"$1.out" 2>"$1.err" &
 	echo $! >"$TRASH/$1.pid"
-	for i in $(seq 150); do
-		grep -q "registration refreshed" "$1.err" && break
-		sleep 0.1
-	done
+	wait_grep "$1.err" "registration refreshed" 15
 	pid=$(cat "$TRASH/$1.pid") &&
 	rm -f "$TRASH/$1.pid" &&
 	kill -TERM "$pid" &&
@@ -190,6 +198,28 @@ test_expect_success 'a refresh answered 500 is tried again before the binding la
 	test_cmp expect actual &&
 	sed -n "s/.*trying again in \([0-9]*\)\.[0-9] s\$/\1/p" r500.said >secs &&
 	test "$(cat secs)" -lt 5
+'
+
+# A proxy frozen (SIGSTOP) across a refresh: the 4 s binding runs out
+# before any answer; thawed, the proxy answers the refresh.
+test_expect_success 'the binding runs out while the proxy is frozen: said, then refreshed' '
+	sip-register --stay -v --expires 4 >fz.out 2>fz.err &
+	echo $! >"$TRASH/fz.pid" &&
+	wait_grep fz.err "registered for 4 s" 5 &&
+	perl -e "kill q(STOP), -\$ARGV[0] or die" "$(kamailio_pid)" &&
+	wait_grep fz.err "registration expired" 10 &&
+	perl -e "kill q(CONT), -\$ARGV[0] or die" "$(kamailio_pid)" &&
+	wait_grep fz.err "registration refreshed" 10 &&
+	pid=$(cat "$TRASH/fz.pid") &&
+	rm -f "$TRASH/fz.pid" &&
+	kill -TERM "$pid" &&
+	wait "$pid" &&
+	grep -E "registration|expired|lost" fz.err >actual &&
+	cat >expect <<-\EOF &&
+	sip-register: registration expired before a refresh succeeded
+	sip-register: registration refreshed: 4 s
+	EOF
+	test_cmp expect actual
 '
 
 test_done

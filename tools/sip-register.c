@@ -212,9 +212,10 @@ static void on_reg(const struct reg_event *ev, void *arg)
 		return;
 	case REG_UNREGISTERED:
 		if (ev->err == ETIMEDOUT) {
-			/* No refresh succeeded in time; reg.c goes on. */
+			/* No refresh succeeded in time; reg.c goes on
+			 * unless the credentials were refused. */
 			cli_warn("registration expired before a refresh "
-				 "succeeded; still trying");
+				 "succeeded");
 			return;
 		}
 		if (ev->err) {
