@@ -45,6 +45,7 @@ enum {
 	K_PASSWORD_FILE,
 	K_HA1,
 	K_HA1_ALGORITHM,
+	K_AUTH_REALM,
 	K_AUTH_USER_FULL_URI,
 	K_REG_EXPIRY,
 	K_REG_SERVER,
@@ -88,6 +89,7 @@ static const struct conf_key conf_keys[K_COUNT] = {
 	[K_HA1] = {"user.sip_auth_ha1", TYPE_HEX, NULL, 0, 0, KEY_SECRET},
 	[K_HA1_ALGORITHM] = {"user.sip_auth_ha1_algorithm", TYPE_ENUM, "MD5",
 			     0, 0, 0},
+	[K_AUTH_REALM] = {"user.sip_auth_realm", TYPE_STRING, NULL, 0, 0, 0},
 	[K_AUTH_USER_FULL_URI] = {"user.sip_auth_user_full_uri", TYPE_BOOL,
 				  "true", 0, 0, 0},
 	[K_REG_EXPIRY] = {"registration.expiry", TYPE_INT, "600", 1,
@@ -1816,6 +1818,14 @@ int conf_check(struct conf *conf, char *reason, size_t reason_size)
 			    "%s: %s: %s needs %zu hexadecimal digits",
 			    origin_where(ha1->origin), conf_keys[K_HA1].name,
 			    ha1_algorithms[alg->num], want);
+			return EINVAL;
+		}
+		/* H(user:realm:password) answers that one realm only */
+		if (!conf->values[K_AUTH_REALM].nitems) {
+			say(reason, reason_size,
+			    "%s: %s: needs %s, the realm it was computed for",
+			    origin_where(ha1->origin), conf_keys[K_HA1].name,
+			    conf_keys[K_AUTH_REALM].name);
 			return EINVAL;
 		}
 	}

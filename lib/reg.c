@@ -11,7 +11,9 @@
 #include "uri.h"
 
 #define REG_DEFAULT_RETRY_SECS 30u
-#define REG_MAX_423 3
+/* A registrar keeps one Min-Expires: a second 423 means it will not say
+ * what it wants, and asking again would not end (RFC 3261 §10.2.8). */
+#define REG_MAX_423 1
 
 enum reg_op { REG_OP_REGISTER, REG_OP_UNREGISTER, REG_OP_UNREGISTER_ALL,
 	      REG_OP_QUERY };
@@ -35,9 +37,12 @@ struct reg {
 	bool refresh;                /* the pending REGISTER is not the first */
 	bool ever_registered;
 	uint32_t granted;
+	uint64_t lapse_ms;           /* loop_now_ms() when the binding lapses */
+	uint64_t failed_retry_ms;    /* for the REG_FAILED being emitted */
 	char *pub_gruu;
 	char *temp_gruu;
 	struct loop_timer t_refresh;
+	struct loop_timer t_expire;  /* our binding lapses unrefreshed */
 };
 
 static int reg_send(struct reg *r, enum reg_op op);
@@ -52,6 +57,47 @@ uint64_t reg_refresh_ms(uint32_t expires, double rnd)
 		return half + (uint64_t)((double)(expires / 2.0 - 32) * 1000.0 * rnd);
 	t = ms > 5000 ? ms - 5000 : 0;
 	return t > half ? t : half;
+}
+
+uint64_t reg_retry_ms(unsigned retry_secs, bool has_retry_after,
+		      uint32_t retry_after, uint64_t left_ms)
+{
+	uint64_t ms;
+
+	if (has_retry_after) {
+		if (retry_after > REG_MAX_RETRY_AFTER)
+			retry_after = REG_MAX_RETRY_AFTER;
+		return retry_after ? (uint64_t)retry_after * 1000u : 1000u;
+	}
+	ms = (uint64_t)(retry_secs ? retry_secs : REG_DEFAULT_RETRY_SECS) * 1000u;
+	/* halving what is left leaves room for another try before the
+	 * binding lapses */
+	if (left_ms > 0 && left_ms / 2 < ms)
+		ms = left_ms / 2 > 1000u ? left_ms / 2 : 1000u;
+	return ms;
+}
+
+/* The delta-seconds of a Retry-After header, comment and params left out;
+ * false without one that reads. Too large a number reads as the largest. */
+static bool retry_after_get(const struct sipmsg *msg, uint32_t *secs)
+{
+	struct sipmsg_header h;
+	unsigned long long v;
+	size_t n = 0;
+	int err;
+
+	if (msg == NULL ||
+	    sipmsg_header_get_id(msg, SIPMSG_HDR_RETRY_AFTER, 0, &h) != 0)
+		return false;
+	while (n < h.value.len && h.value.p[n] >= '0' && h.value.p[n] <= '9')
+		n++;
+	err = span_to_u64(span_make(h.value.p, n), 0xffffffffull, &v);
+	if (err == ERANGE)
+		v = 0xffffffffull;
+	else if (err != 0)
+		return false;
+	*secs = (uint32_t)v;
+	return true;
 }
 
 static double random_unit(void)
@@ -191,6 +237,10 @@ static int bindings_parse(const struct reg *r, const struct sipmsg *resp,
 		    (b->temp_gruu = param_copy(v)) == NULL)
 			return ENOMEM;
 		b->ours = contact_is_ours(r, &c);
+		/* no expires anywhere: what we asked for, as JsSIP does */
+		if (b->ours && r->op == REG_OP_REGISTER && !c.has_expires &&
+		    !has_hdr_expires)
+			b->expires = r->expires_asked;
 		if (b->ours && !bs->ours_found) {
 			bs->ours_found = true;
 			bs->ours_expires = b->expires;
@@ -228,6 +278,8 @@ static void emit(struct reg *r, enum reg_event_type type, int err,
 	}
 	ev.expires = type == REG_REGISTERED ? r->granted : 0;
 	ev.refresh = r->refresh;
+	if (type == REG_FAILED)
+		ev.retry_ms = r->failed_retry_ms;
 	if (r->h != NULL)
 		r->h(&ev, r->arg);
 }
@@ -245,6 +297,65 @@ static void schedule(struct reg *r, uint64_t ms)
 	loop_timer_start(&r->t_refresh, sip_loop(r->sip), ms, refresh_cb, r);
 }
 
+/* What our binding has left, in ms (0 when we have none). */
+static uint64_t binding_left_ms(const struct reg *r)
+{
+	uint64_t now = loop_now_ms();
+
+	return r->registered && r->lapse_ms > now ? r->lapse_ms - now : 0;
+}
+
+static void binding_gone(struct reg *r)
+{
+	r->registered = false;
+	r->granted = 0;
+	loop_timer_cancel(&r->t_expire);
+}
+
+/* No refresh succeeded in time: the registrar has dropped our binding. */
+static void expire_cb(void *arg)
+{
+	struct reg *r = arg;
+
+	if (!r->registered)
+		return;
+	binding_gone(r);
+	emit(r, REG_UNREGISTERED, ETIMEDOUT, NULL, NULL,
+	     "registration expired");
+}
+
+/* The registrar granted our binding expires s, counted here from the
+ * REGISTER's first transmission: no later than the registrar's count. */
+static void binding_kept(struct reg *r, uint32_t expires, uint64_t latency_us)
+{
+	uint64_t ms = (uint64_t)expires * 1000u, sent = latency_us / 1000u;
+
+	ms = ms > sent ? ms - sent : 0;
+	r->registered = true;
+	r->ever_registered = true;
+	r->granted = expires;
+	r->lapse_ms = loop_now_ms() + ms;
+	loop_timer_start(&r->t_expire, sip_loop(r->sip), ms, expire_cb, r);
+}
+
+/* A failed REGISTER: tell it with when we try again, then wait. */
+static void fail_and_retry(struct reg *r, int err,
+			   const struct sip_response *resp,
+			   const struct reg_bindings *bs, const char *reason)
+{
+	uint32_t after = 0;
+	bool has_after = resp != NULL && retry_after_get(resp->msg, &after);
+	bool retry = r->wanted && err != ECONNRESET;
+	uint64_t ms = reg_retry_ms(r->retry_secs, has_after, after,
+				   binding_left_ms(r));
+
+	r->failed_retry_ms = retry ? ms : 0;
+	emit(r, REG_FAILED, err, resp, bs, reason);
+	r->failed_retry_ms = 0;
+	if (retry && r->wanted && r->pending == NULL)
+		schedule(r, ms);
+}
+
 static void on_register_2xx(struct reg *r, const struct sip_response *resp)
 {
 	struct reg_bindings bs;
@@ -258,18 +369,14 @@ static void on_register_2xx(struct reg *r, const struct sip_response *resp)
 	switch (r->op) {
 	case REG_OP_REGISTER:
 		if (!bs.ours_found || bs.ours_expires == 0) {
-			r->registered = false;
-			emit(r, REG_FAILED, EPROTO, resp, &bs,
-			     "the registrar did not keep our contact");
-			if (r->wanted && r->ever_registered)
-				schedule(r, (uint64_t)r->retry_secs * 1000u);
-			else
+			binding_gone(r);
+			if (!r->ever_registered)
 				r->wanted = false;
+			fail_and_retry(r, EPROTO, resp, &bs,
+				       "the registrar did not keep our contact");
 			break;
 		}
-		r->registered = true;
-		r->ever_registered = true;
-		r->granted = bs.ours_expires;
+		binding_kept(r, bs.ours_expires, resp->latency_us);
 		replace_str(&r->pub_gruu, bs.ours_pub);
 		replace_str(&r->temp_gruu, bs.ours_temp);
 		bs.ours_pub = bs.ours_temp = NULL;
@@ -280,8 +387,7 @@ static void on_register_2xx(struct reg *r, const struct sip_response *resp)
 		break;
 	case REG_OP_UNREGISTER:
 	case REG_OP_UNREGISTER_ALL:
-		r->registered = false;
-		r->granted = 0;
+		binding_gone(r);
 		emit(r, REG_UNREGISTERED, 0, resp, &bs, NULL);
 		break;
 	case REG_OP_QUERY:
@@ -329,17 +435,17 @@ static void on_response(struct sip_request *req,
 	if (r->op == REG_OP_REGISTER) {
 		bool first = !r->refresh;
 
-		r->registered = false;
-		/* a lost transport re-registers on reconnection: the refresh
-		 * failure is told by the UNREGISTERED event of the loss */
+		/* A lost transport re-registers on reconnection: the refresh
+		 * failure is told by the UNREGISTERED event of the loss,
+		 * which follows (on_transport), or was told by expire_cb. A
+		 * refresh that failed otherwise leaves the binding to run
+		 * out: expire_cb tells that, unless a retry succeeds first. */
 		if (resp->err == ECONNRESET && r->wanted && !first)
 			return;
 		if (resp->err == EKEYREJECTED || resp->err == EPERM ||
 		    (first && resp->err != ECONNRESET))
 			r->wanted = false;
-		emit(r, REG_FAILED, resp->err, resp, NULL, NULL);
-		if (r->wanted && resp->err != ECONNRESET && r->pending == NULL)
-			schedule(r, (uint64_t)r->retry_secs * 1000u);
+		fail_and_retry(r, resp->err, resp, NULL, NULL);
 		return;
 	}
 	emit(r, REG_FAILED, resp->err, resp, NULL, NULL);
@@ -359,7 +465,7 @@ static void on_transport(const struct sip_transport_event *ev, void *arg)
 	/* the registrar drops a WebSocket contact with its connection */
 	loop_timer_cancel(&r->t_refresh);
 	if (r->registered) {
-		r->registered = false;
+		binding_gone(r);
 		emit(r, REG_UNREGISTERED, ECONNRESET, NULL, NULL,
 		     ev->reason != NULL ? ev->reason : "transport lost");
 	}
@@ -473,6 +579,7 @@ void reg_free(struct reg *r)
 	if (r == NULL)
 		return;
 	loop_timer_cancel(&r->t_refresh);
+	loop_timer_cancel(&r->t_expire);
 	if (r->pending != NULL)
 		sip_request_abandon(r->pending);
 	(void)sip_transport_unwatch(r->sip, on_transport, r);
@@ -505,6 +612,7 @@ int reg_alloc(struct reg **rp, struct sip *sip, const struct reg_config *cfg,
 	r->h = h;
 	r->arg = arg;
 	loop_timer_init(&r->t_refresh);
+	loop_timer_init(&r->t_expire);
 	r->expires_asked = cfg != NULL && cfg->expires ? cfg->expires
 						       : REG_DEFAULT_EXPIRES;
 	r->retry_secs = cfg != NULL && cfg->retry_secs ? cfg->retry_secs

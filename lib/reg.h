@@ -14,7 +14,16 @@
  * Refresh (as JsSIP does): for a granted expiry E above 64 s, after a
  * random time between E/2 and E-32 s; otherwise after E-5 s, but never
  * before E/2 (so a 2 s test registration refreshes after 1 s). A 423
- * Interval Too Brief is retried at once with its Min-Expires. */
+ * Interval Too Brief is retried at once with its Min-Expires, once: a
+ * second 423 fails the REGISTER. A 2xx whose Contact for us has no
+ * expires (and no Expires header) grants what we asked for (as JsSIP).
+ *
+ * A failed refresh is tried again after the response's Retry-After (1 s
+ * to REG_MAX_RETRY_AFTER), else after retry_secs but within half of what
+ * the binding has left (at least 1 s), so that the retry comes before the
+ * binding lapses (reg_retry_ms). A binding whose granted time runs out
+ * without a successful refresh is reported lost (REG_UNREGISTERED,
+ * ETIMEDOUT) while the tries go on. */
 #ifndef SIPWS_REG_H
 #define SIPWS_REG_H
 
@@ -26,6 +35,7 @@
 
 #define REG_DEFAULT_EXPIRES 600  /* JsSIP's register_expires */
 #define REG_MAX_BINDINGS 32      /* bindings reported from one 200 */
+#define REG_MAX_RETRY_AFTER 3600 /* longest Retry-After honoured, seconds */
 
 struct reg;
 
@@ -37,7 +47,9 @@ struct reg_config {
 	/* More "Name: value" lines for every REGISTER (NULL-terminated). */
 	const char *const *headers;
 	/* After a failed refresh or re-registration (not an authentication
-	 * failure), try again after this many seconds; 0: 30. A failed first
+	 * failure), try again after this many seconds (0: 30), or sooner
+	 * while our binding lasts, or after the response's Retry-After (see
+	 * the top of this file). A failed first
 	 * registration is reported and not retried, unless it failed because
 	 * the transport was lost: then it is tried again once the transport
 	 * reconnects (ws_config.reconnect). */
@@ -58,7 +70,10 @@ enum reg_event_type {
 	 * (reg_unregister_all); bindings: what remains. Also when the
 	 * transport was lost while registered (err ECONNRESET: the
 	 * registrar drops a WebSocket contact with its connection), before
-	 * the re-registration that follows the reconnection. */
+	 * the re-registration that follows the reconnection, a refresh in
+	 * flight included; and when the granted time ran out without a
+	 * successful refresh (err ETIMEDOUT; the tries go on). Each loss is
+	 * told once; REG_REGISTERED follows the next success. */
 	REG_UNREGISTERED,
 	/* reg_query's answer: the bindings. */
 	REG_QUERIED,
@@ -88,6 +103,9 @@ struct reg_event {
 	bool truncated;              /* more than REG_MAX_BINDINGS */
 	uint64_t latency_us;         /* of the REGISTER transaction */
 	bool refresh;                /* REGISTERED/FAILED of a refresh or re-registration */
+	uint64_t retry_ms;           /* FAILED: tried again in this many ms;
+				      * 0: not by a timer (given up, or after
+				      * the reconnection) */
 };
 typedef void(reg_event_h)(const struct reg_event *ev, void *arg);
 
@@ -126,5 +144,12 @@ const char *reg_temp_gruu(const struct reg *r);
 /* The refresh delay in milliseconds for a granted expiry (see the header
  * comment); r is a random number in [0, 1). Public for the tests. */
 uint64_t reg_refresh_ms(uint32_t expires, double r);
+/* The delay in milliseconds before another try after a failed REGISTER:
+ * the Retry-After when the response has one (seconds, 0 read as 1, at
+ * most REG_MAX_RETRY_AFTER), else retry_secs (0: 30) but at most half of
+ * left_ms, what our binding has left (0: none), and at least 1 s. Public
+ * for the tests. */
+uint64_t reg_retry_ms(unsigned retry_secs, bool has_retry_after,
+		      uint32_t retry_after, uint64_t left_ms);
 
 #endif

@@ -22,6 +22,7 @@ test_expect_success 'without any file it prints every key with its default' '
 	user.sip_auth_password_file =
 	user.sip_auth_ha1 =
 	user.sip_auth_ha1_algorithm = MD5
+	user.sip_auth_realm =
 	user.sip_auth_user_full_uri = true
 	registration.expiry = 600
 	registration.server =

@@ -301,7 +301,8 @@ static void on_transport(const struct sip_transport_event *te, void *arg)
 static void on_unregistered(struct events *ev, const struct reg_event *re)
 {
 	const char *aor = ev->stack.account;
-	const char *why = re->err == ECONNRESET ? "transport lost"
+	const char *why = re->err == ECONNRESET  ? "transport lost"
+			  : re->err == ETIMEDOUT ? "expired"
 						 : "unregistered";
 
 	ev->registered = false;
@@ -506,7 +507,10 @@ static void shutdown_run(void *arg)
 {
 	struct events *ev = arg;
 
-	if (ev->registered && ev->connected && reg_unregister(ev->reg) == 0) {
+	/* the registration client knows best: a binding whose refresh
+	 * failed is still there until it lapses */
+	if (reg_is_registered(ev->reg) && ev->connected &&
+	    reg_unregister(ev->reg) == 0) {
 		ev->unregistering = true;
 		loop_timer_start(&ev->unregister_timer, ev->stack.loop,
 				 EVENTS_UNREGISTER_WAIT_MS, unregister_timeout,

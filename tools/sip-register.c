@@ -199,13 +199,26 @@ static void on_reg(const struct reg_event *ev, void *arg)
 		remember_failure(run, ev);
 		if (run->mode == MODE_STAY && run->registered) {
 			/* reg.c tries again by itself */
-			cli_warn("refreshing the registration failed: %s",
-				 run->reason);
+			if (ev->retry_ms)
+				cli_warn("refreshing the registration failed: "
+					 "%s; trying again in %.1f s",
+					 run->reason,
+					 (double)ev->retry_ms / 1000);
+			else
+				cli_warn("refreshing the registration failed: %s",
+					 run->reason);
 			return;
 		}
 		stack_finish(s, stack_code_response(s, ev->err, ev->status));
 		return;
 	case REG_UNREGISTERED:
+		if (ev->err == ETIMEDOUT) {
+			/* No refresh succeeded in time; reg.c goes on
+			 * unless the credentials were refused. */
+			cli_warn("registration expired before a refresh "
+				 "succeeded");
+			return;
+		}
 		if (ev->err) {
 			/* The transport went; reg.c registers again once it
 			 * is back. */

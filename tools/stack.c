@@ -528,6 +528,8 @@ int stack_open(struct stack *s, struct conf *conf, const struct stack_options *o
 		sc.auth_user = str;
 	if (conf_password(conf, &str) == 0)
 		sc.password = str;
+	if (conf_get_str(conf, "user.sip_auth_realm", &str) == 0)
+		sc.realm = str;
 	if (conf_get_str(conf, "user.sip_auth_ha1", &str) == 0) {
 		const char *alg = "MD5";
 

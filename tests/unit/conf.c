@@ -143,9 +143,13 @@ static const struct {
 	 "2147483647", "largest expiry"},
 	{"session.dtmf_duration = 40\n", "session.dtmf_duration", "40",
 	 "shortest DTMF"},
-	{"user.sip_auth_ha1_algorithm = sha-256\nuser.sip_auth_ha1 = "
+	{"user.sip_auth_ha1_algorithm = sha-256\nuser.sip_auth_realm = x\n"
+	 "user.sip_auth_ha1 = "
 	 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n",
 	 "user.sip_auth_ha1_algorithm", "SHA-256", "algorithm in normal case"},
+	{"user.sip_auth_realm = example.org\nuser.sip_auth_ha1 = "
+	 "0123456789abcdef0123456789abcdef\n",
+	 "user.sip_auth_realm", "example.org", "the realm of an HA1"},
 	{"websocket.servers = wss://a.example/ws weight=10, "
 	 "ws://b.example:8080\n",
 	 "websocket.servers", "wss://a.example/ws weight=10|ws://b.example:8080",
@@ -224,6 +228,9 @@ static const struct {
 	{"user.sip_auth_ha1 = "
 	 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n",
 	 EINVAL, "test:1: user.sip_auth_ha1: MD5 needs 32 hexadecimal digits"},
+	{"user.sip_auth_ha1 = 0123456789abcdef0123456789abcdef\n", EINVAL,
+	 "test:1: user.sip_auth_ha1: needs user.sip_auth_realm, the realm it "
+	 "was computed for"},
 	{"[user\n", EBADMSG, "test:1: missing ']'"},
 	{"[User]\n", EBADMSG, "bad section name"},
 	{"[user] x\n", EBADMSG, "text after ']'"},
@@ -487,7 +494,7 @@ static void test_key_table(void)
 {
 	char name[128];
 
-	is_int(23, (long long)conf_key_count(), "23 keys");
+	is_int(24, (long long)conf_key_count(), "24 keys");
 	is_string("websocket.servers", conf_key_name(0), "first key");
 	ok(conf_key_name(conf_key_count()) == NULL, "past the end");
 	ok(conf_key_known("user.uri") && !conf_key_known("user.url") &&
@@ -809,8 +816,8 @@ static void test_permissions(void)
 		 "password in a private file"},
 		{"user.display_name = pw\n", 0644, 0, NULL,
 		 "no secret, no warning"},
-		{"user.sip_auth_ha1_algorithm = MD5\nuser.sip_auth_ha1 = "
-		 "0123456789abcdef0123456789abcdef\n",
+		{"user.sip_auth_ha1_algorithm = MD5\nuser.sip_auth_realm = x\n"
+		 "user.sip_auth_ha1 = 0123456789abcdef0123456789abcdef\n",
 		 0604, 1, "mode 0604", "HA1 in a readable file"},
 		{"turn_servers = turn:t.example username=u password=p\n", 0644,
 		 1, "mode 0644", "TURN password in a readable file"},
