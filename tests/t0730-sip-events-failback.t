@@ -1,0 +1,194 @@
+#!/bin/sh
+test_description='sip-events prefers the heavier of two servers: Kamailio a
+(weight 10) and b (weight 1) as websocket.servers. A connection that a drops
+while it stays up leads back to a; when a dies the client moves to b, and
+once a is back it probes a, moves there and registers there again'
+. "$SIPWS_SOURCE/tests/lib/test-lib.sh"
+. "$SIPWS_SOURCE/tests/lib/kamailio.sh"
+kam_require_sipsak
+
+kamailio_start a
+kamailio_start b
+kamailio_use a
+
+. "$SIPWS_SOURCE/tests/lib/events.sh"
+
+A=$KAM_WS_URL_a
+B=$KAM_WS_URL_b
+cat >bob.conf <<EOF
+websocket.servers = $B weight=1, $A weight=10
+websocket.connection_recovery_min_interval = 1
+websocket.connection_recovery_max_interval = 2
+websocket.preferred_probe_interval = 1
+[user]
+uri = sip:bob@127.0.0.1
+sip_auth_password = $KAM_BOB_PASSWORD
+EOF
+chmod 600 bob.conf
+
+# normalise: the random backoff (1 or 2 s) of transport/disconnected as N.
+normalise() {
+	sed -e 's/"retry_ms":\(1000\|2000\)}/"retry_ms":N}/'
+}
+
+# since NAME: the event lines of NAME.out after the count in NAME.before.
+since() {
+	tail -n +$(($(cat "$1.before") + 1)) "$1.out" >"$1.new" &&
+	events_of "$1.new" | normalise
+}
+
+# contacts_at NAME COUNT: bob has COUNT contacts at Kamailio NAME.
+contacts_at() {
+	kamailio_use "$1" &&
+	kamailio_wait_contacts bob "$2"
+}
+
+# drop_connections NAME: Kamailio NAME closes every WebSocket connection
+# it holds (1000 Normal closure) and goes on serving.
+drop_connections() {
+	kamailio_use "$1" &&
+	kamailio_rpc ws.dump >dump &&
+	sed -n 's/^[[:space:]]*\([0-9][0-9]*\): ws:.*/\1/p' dump >ids &&
+	test -s ids &&
+	while read -r id; do
+		kamailio_rpc ws.close "$id" >/dev/null || return 1
+	done <ids
+}
+
+test_expect_success 'the heavier server is used first, though listed second' '
+	events_start a -c bob.conf &&
+	wait_line a.out registration/ok &&
+	events_of a.out >actual &&
+	cat >expect <<-EOF &&
+	{"topic":"transport/connected","server":"$A"}
+	{"topic":"ua/idle"}
+	{"topic":"registration/ok","aor":"sip:bob@127.0.0.1","expires":600,"bindings":1}
+	EOF
+	test_cmp expect actual &&
+	contacts_at a 1 &&
+	contacts_at b 0
+'
+
+test_expect_success 'a drops the connection but stays up: the client comes back to a' '
+	wc -l <a.out >a.before &&
+	drop_connections a &&
+	wait_line a.out registration/ok 2 &&
+	since a >actual &&
+	cat >expect <<-EOF &&
+	{"topic":"transport/disconnected","server":"$A","reason":"closed by the server (1000 Normal closure)","retry_ms":N}
+	{"topic":"ua/notready"}
+	{"topic":"registration/unregistered","aor":"sip:bob@127.0.0.1","reason":"transport lost"}
+	{"topic":"transport/connected","server":"$A"}
+	{"topic":"ua/idle"}
+	{"topic":"registration/ok","aor":"sip:bob@127.0.0.1","expires":600,"bindings":1}
+	EOF
+	test_cmp expect actual &&
+	contacts_at a 1 &&
+	contacts_at b 0
+'
+
+test_expect_success 'a dies: the client fails over to b and registers there' '
+	wc -l <a.out >a.before &&
+	kamailio_kill a &&
+	wait_line a.out registration/ok 3 &&
+	since a >actual &&
+	cat >expect <<-EOF &&
+	{"topic":"transport/disconnected","server":"$A","reason":"connection lost","retry_ms":N}
+	{"topic":"ua/notready"}
+	{"topic":"registration/unregistered","aor":"sip:bob@127.0.0.1","reason":"transport lost"}
+	{"topic":"transport/disconnected","server":"$A","reason":"connection refused","retry_ms":0}
+	{"topic":"transport/connected","server":"$B"}
+	{"topic":"ua/idle"}
+	{"topic":"registration/ok","aor":"sip:bob@127.0.0.1","expires":600,"bindings":1}
+	EOF
+	test_cmp expect actual &&
+	contacts_at b 1
+'
+
+test_expect_success 'while a is down the probes fail silently and b is kept' '
+	wc -l <a.out >a.before &&
+	sleep 3 &&
+	since a >actual &&
+	test_cmp /dev/null actual &&
+	test_cmp /dev/null a.err &&
+	contacts_at b 1 &&
+	kamailio_use b &&
+	message "on b" >code &&
+	echo 200 >expect &&
+	test_cmp expect code &&
+	wait_line a.out "\"body\":\"on b\""
+'
+
+test_expect_success 'a is back: within a probe interval the client moves to a' '
+	wc -l <a.out >a.before &&
+	kamailio_restart a &&
+	date +%s%N >restarted &&
+	wait_line a.out registration/ok 4 5 &&
+	date +%s%N >registered &&
+	since a >actual &&
+	cat >expect <<-EOF &&
+	{"topic":"transport/disconnected","server":"$B","reason":"moving to the preferred server $A","retry_ms":0}
+	{"topic":"ua/notready"}
+	{"topic":"registration/unregistered","aor":"sip:bob@127.0.0.1","reason":"transport lost"}
+	{"topic":"transport/connected","server":"$A"}
+	{"topic":"ua/idle"}
+	{"topic":"registration/ok","aor":"sip:bob@127.0.0.1","expires":600,"bindings":1}
+	EOF
+	test_cmp expect actual &&
+	contacts_at a 1 &&
+	contacts_at b 0 &&
+	test_cmp /dev/null a.err &&
+	kamailio_use a &&
+	message "back on a" >code &&
+	echo 200 >expect &&
+	test_cmp expect code &&
+	wait_line a.out "\"body\":\"back on a\""
+'
+
+if [ -s restarted ] && [ -s registered ]; then
+	echo "# registered at a again $((($(cat registered) - $(cat restarted)) / 1000000)) ms after its restart (probe interval 1 s)"
+fi
+
+test_expect_success 'on the preferred server nothing more happens' '
+	wc -l <a.out >a.before &&
+	sleep 2.5 &&
+	since a >actual &&
+	test_cmp /dev/null actual &&
+	events_stop a &&
+	contacts_at a 0 &&
+	contacts_at b 0
+'
+
+test_expect_success 'websocket.preferred_probe_interval = 0: the client stays on b' '
+	kamailio_stop a &&
+	events_start c -c bob.conf -v -o websocket.preferred_probe_interval=0 &&
+	wait_line c.out registration/ok &&
+	contacts_at b 1 &&
+	wc -l <c.out >c.before &&
+	kamailio_restart a &&
+	sleep 3 &&
+	since c >actual &&
+	test_cmp /dev/null actual &&
+	contacts_at b 1 &&
+	contacts_at a 0 &&
+	test_grep -v "moving to" c.err &&
+	events_stop c
+'
+
+test_expect_success 'with -v the move is said on standard error' '
+	kamailio_kill a &&
+	events_start d -c bob.conf -v &&
+	wait_line d.out registration/ok &&
+	kamailio_restart a &&
+	wait_line d.out registration/ok 2 4 &&
+	events_stop d &&
+	grep -e "answers: moving to it" -e "connecting to" d.err >actual &&
+	cat >expect <<-EOF &&
+	sip-events: $B: $A answers: moving to it
+	sip-events: $B: closed; connecting to $A
+	EOF
+	test_cmp expect actual &&
+	test_grep -v probe d.err
+'
+
+test_done
