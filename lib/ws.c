@@ -217,6 +217,10 @@ static void ws_leave(struct ws *ws)
 
 static void ws_emit(struct ws *ws, const struct ws_event *ev)
 {
+	/* moving to another server: the handler was told this connection
+	 * is gone, and what still comes on it has no one to answer it */
+	if (ev->type == WS_EVENT_MESSAGE && ws->switch_to != WS_NONE)
+		return;
 	ws->busy++;
 	ws->h(ev, ws->arg);
 	ws->busy--;

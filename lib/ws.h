@@ -75,7 +75,8 @@ struct ws_config {
 	 * connection of its own (TCP, TLS, upgrade) to the heavier servers,
 	 * heaviest first, and close it at once. When one answers, the
 	 * connection in use is closed politely (DISCONNECTED with err 0 and
-	 * retry_ms 0) and that server is connected to at once. A probe that
+	 * retry_ms 0, and no MESSAGE from it after that) and that server is
+	 * connected to at once. A probe that
 	 * fails is logged at LOOP_LOG_DEBUG only and tried again an interval
 	 * later. */
 	unsigned probe_interval_secs;

@@ -191,4 +191,28 @@ test_expect_success 'with -v the move is said on standard error' '
 	test_grep -v probe d.err
 '
 
+PROBE="$SIPWS_BUILD/tests/helpers/ws-probe"
+for backend in native glib; do
+	flag=
+	[ "$backend" = glib ] && flag=-g
+	test_expect_success "ws layer ($backend loop): connected to b, moves to a once it answers" '
+		kamailio_stop a &&
+		{ "$PROBE" $flag -n -r -b 1:1 -F 1 -w 3000 "$B#1" "$A#10" \
+			>out 2>err & } &&
+		pid=$! &&
+		wait_line out "^connected" &&
+		kamailio_restart a &&
+		wait $pid &&
+		cat >expect <<-EOF &&
+		disconnected $A ECONNREFUSED retry=0 (connection refused)
+		connected $B
+		disconnected $B OK retry=0 (moving to the preferred server $A)
+		connected $A
+		disconnected $A OK retry=none/0 (closed)
+		EOF
+		test_cmp expect out &&
+		test_cmp /dev/null err
+	'
+done
+
 test_done
