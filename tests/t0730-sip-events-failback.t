@@ -37,6 +37,30 @@ since() {
 	events_of "$1.new" | normalise
 }
 
+# connected URL: the events of a connection to URL and the registration.
+connected() {
+	cat <<-EOF
+	{"topic":"transport/connected","server":"$1"}
+	{"topic":"ua/idle"}
+	{"topic":"registration/ok","aor":"sip:bob@127.0.0.1","expires":600,"bindings":1}
+	EOF
+}
+
+# disconnected URL REASON RETRY: the event of a failed attempt or a loss.
+disconnected() {
+	printf '{"topic":"transport/disconnected","server":"%s","reason":"%s","retry_ms":%s}\n' \
+		"$1" "$2" "$3"
+}
+
+# lost URL REASON RETRY: the events of the loss of the connection to URL.
+lost() {
+	disconnected "$@" &&
+	cat <<-EOF
+	{"topic":"ua/notready"}
+	{"topic":"registration/unregistered","aor":"sip:bob@127.0.0.1","reason":"transport lost"}
+	EOF
+}
+
 # contacts_at NAME COUNT: bob has COUNT contacts at Kamailio NAME.
 contacts_at() {
 	kamailio_use "$1" &&
@@ -59,11 +83,7 @@ test_expect_success 'the heavier server is used first, though listed second' '
 	events_start a -c bob.conf &&
 	wait_line a.out registration/ok &&
 	events_of a.out >actual &&
-	cat >expect <<-EOF &&
-	{"topic":"transport/connected","server":"$A"}
-	{"topic":"ua/idle"}
-	{"topic":"registration/ok","aor":"sip:bob@127.0.0.1","expires":600,"bindings":1}
-	EOF
+	connected "$A" >expect &&
 	test_cmp expect actual &&
 	contacts_at a 1 &&
 	contacts_at b 0
@@ -74,14 +94,10 @@ test_expect_success 'a drops the connection but stays up: the client comes back 
 	drop_connections a &&
 	wait_line a.out registration/ok 2 &&
 	since a >actual &&
-	cat >expect <<-EOF &&
-	{"topic":"transport/disconnected","server":"$A","reason":"closed by the server (1000 Normal closure)","retry_ms":N}
-	{"topic":"ua/notready"}
-	{"topic":"registration/unregistered","aor":"sip:bob@127.0.0.1","reason":"transport lost"}
-	{"topic":"transport/connected","server":"$A"}
-	{"topic":"ua/idle"}
-	{"topic":"registration/ok","aor":"sip:bob@127.0.0.1","expires":600,"bindings":1}
-	EOF
+	{
+		lost "$A" "closed by the server (1000 Normal closure)" N &&
+		connected "$A"
+	} >expect &&
 	test_cmp expect actual &&
 	contacts_at a 1 &&
 	contacts_at b 0
@@ -92,15 +108,11 @@ test_expect_success 'a dies: the client fails over to b and registers there' '
 	kamailio_kill a &&
 	wait_line a.out registration/ok 3 &&
 	since a >actual &&
-	cat >expect <<-EOF &&
-	{"topic":"transport/disconnected","server":"$A","reason":"connection lost","retry_ms":N}
-	{"topic":"ua/notready"}
-	{"topic":"registration/unregistered","aor":"sip:bob@127.0.0.1","reason":"transport lost"}
-	{"topic":"transport/disconnected","server":"$A","reason":"connection refused","retry_ms":0}
-	{"topic":"transport/connected","server":"$B"}
-	{"topic":"ua/idle"}
-	{"topic":"registration/ok","aor":"sip:bob@127.0.0.1","expires":600,"bindings":1}
-	EOF
+	{
+		lost "$A" "connection lost" N &&
+		disconnected "$A" "connection refused" 0 &&
+		connected "$B"
+	} >expect &&
 	test_cmp expect actual &&
 	contacts_at b 1
 '
@@ -126,14 +138,10 @@ test_expect_success 'a is back: within a probe interval the client moves to a' '
 	wait_line a.out registration/ok 4 5 &&
 	date +%s%N >registered &&
 	since a >actual &&
-	cat >expect <<-EOF &&
-	{"topic":"transport/disconnected","server":"$B","reason":"moving to the preferred server $A","retry_ms":0}
-	{"topic":"ua/notready"}
-	{"topic":"registration/unregistered","aor":"sip:bob@127.0.0.1","reason":"transport lost"}
-	{"topic":"transport/connected","server":"$A"}
-	{"topic":"ua/idle"}
-	{"topic":"registration/ok","aor":"sip:bob@127.0.0.1","expires":600,"bindings":1}
-	EOF
+	{
+		lost "$B" "moving to the preferred server $A" 0 &&
+		connected "$A"
+	} >expect &&
 	test_cmp expect actual &&
 	contacts_at a 1 &&
 	contacts_at b 0 &&
