@@ -225,4 +225,44 @@ for backend in native glib; do
 	'
 done
 
+test_expect_success 'ws layer over wss:// too' '
+	AS=$KAM_WSS_URL_a BS=$KAM_WSS_URL_b &&
+	kamailio_stop a &&
+	{ "$PROBE" -n -r -b 1:1 -F 1 -w 60000 -C "$KAM_CA" "$BS#1" "$AS#10" \
+		>out 2>err & } &&
+	pid=$! &&
+	wait_line out "^connected" &&
+	kamailio_restart a &&
+	wait_line out "^connected" 2 &&
+	kill -TERM $pid &&
+	test_expect_code 143 wait $pid &&
+	cat >expect <<-EOF &&
+	disconnected $AS ECONNREFUSED retry=0 (connection refused)
+	connected $BS
+	disconnected $BS OK retry=0 (moving to the preferred server $AS)
+	connected $AS
+	signal 15
+	EOF
+	test_cmp expect out &&
+	test_cmp /dev/null err
+'
+
+test_expect_success 'ws layer: a heavier server with an untrusted certificate is not moved to' '
+	AS=$KAM_WSS_URL_a &&
+	{ "$PROBE" -n -r -b 1:1 -F 1 -w 60000 "$B#1" "$AS#10" >out 2>err & } &&
+	pid=$! &&
+	wait_line out "^connected" &&
+	sleep 2.5 &&
+	kill -TERM $pid &&
+	test_expect_code 143 wait $pid &&
+	sed "s/(certificate not trusted: .*)/(certificate not trusted: X)/" out >actual &&
+	cat >expect <<-EOF &&
+	disconnected $AS WS_ETLS_VERIFY retry=0 (certificate not trusted: X)
+	connected $B
+	signal 15
+	EOF
+	test_cmp expect actual &&
+	test_cmp /dev/null err
+'
+
 test_done
