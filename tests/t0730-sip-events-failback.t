@@ -200,35 +200,14 @@ test_expect_success 'with -v the move is said on standard error' '
 '
 
 PROBE="$SIPWS_BUILD/tests/helpers/ws-probe"
-for backend in native glib; do
-	flag=
-	[ "$backend" = glib ] && flag=-g
-	test_expect_success "ws layer ($backend loop): connected to b, moves to a once it answers" '
-		kamailio_stop a &&
-		{ "$PROBE" $flag -n -r -b 1:1 -F 1 -w 60000 "$B#1" "$A#10" \
-			>out 2>err & } &&
-		pid=$! &&
-		wait_line out "^connected" &&
-		kamailio_restart a &&
-		wait_line out "^connected" 2 &&
-		kill -TERM $pid &&
-		test_expect_code 143 wait $pid &&
-		cat >expect <<-EOF &&
-		disconnected $A ECONNREFUSED retry=0 (connection refused)
-		connected $B
-		disconnected $B OK retry=0 (moving to the preferred server $A)
-		connected $A
-		signal 15
-		EOF
-		test_cmp expect out &&
-		test_cmp /dev/null err
-	'
-done
 
-test_expect_success 'ws layer over wss:// too' '
-	AS=$KAM_WSS_URL_a BS=$KAM_WSS_URL_b &&
+# ws_moves_back LIGHT HEAVY [OPTION...]: ws-probe (with the options) finds
+# a (HEAVY) down and connects to LIGHT; a comes back and it moves to HEAVY.
+ws_moves_back() {
+	light=$1 heavy=$2 &&
+	shift 2 &&
 	kamailio_stop a &&
-	{ "$PROBE" -n -r -b 1:1 -F 1 -w 60000 -C "$KAM_CA" "$BS#1" "$AS#10" \
+	{ "$PROBE" "$@" -n -r -b 1:1 -F 1 -w 60000 "$light#1" "$heavy#10" \
 		>out 2>err & } &&
 	pid=$! &&
 	wait_line out "^connected" &&
@@ -237,14 +216,26 @@ test_expect_success 'ws layer over wss:// too' '
 	kill -TERM $pid &&
 	test_expect_code 143 wait $pid &&
 	cat >expect <<-EOF &&
-	disconnected $AS ECONNREFUSED retry=0 (connection refused)
-	connected $BS
-	disconnected $BS OK retry=0 (moving to the preferred server $AS)
-	connected $AS
+	disconnected $heavy ECONNREFUSED retry=0 (connection refused)
+	connected $light
+	disconnected $light OK retry=0 (moving to the preferred server $heavy)
+	connected $heavy
 	signal 15
 	EOF
 	test_cmp expect out &&
 	test_cmp /dev/null err
+}
+
+test_expect_success 'ws layer (native loop): connected to b, moves to a once it answers' '
+	ws_moves_back "$B" "$A"
+'
+
+test_expect_success 'ws layer (glib loop): the same' '
+	ws_moves_back "$B" "$A" -g
+'
+
+test_expect_success 'ws layer over wss:// too' '
+	ws_moves_back "$KAM_WSS_URL_b" "$KAM_WSS_URL_a" -C "$KAM_CA"
 '
 
 test_expect_success 'ws layer: a heavier server with an untrusted certificate is not moved to' '
