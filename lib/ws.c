@@ -1,6 +1,5 @@
-/* SIP over WebSocket (RFC 7118) on libwebsockets: server choice, failover,
- * JsSIP-style recovery and the probe that moves back to a heavier server,
- * the write queue, message reassembly, RFC 5626
+/* SIP over WebSocket (RFC 7118) on libwebsockets: server choice, failover
+ * and JsSIP-style recovery, the write queue, message reassembly, RFC 5626
  * CRLF keepalives, and turning lws's failure strings into errno values. */
 #include "ws.h"
 
@@ -62,6 +61,7 @@ struct ws {
 	size_t switch_to; /* closing to move to this server, or WS_NONE */
 	unsigned probe_interval_secs;
 	struct ws *probe;  /* the connection trying the heavier servers */
+	struct loop_timer t_probe; /* the next probe */
 	enum loop_log_level info; /* of the connection life: DEBUG in a probe */
 	char *origin;
 	unsigned connect_timeout_ms;
@@ -83,7 +83,7 @@ struct ws {
 	char reason[240];     /* text of the last DISCONNECTED */
 
 	struct loop_timer t_attempt, t_connect, t_retry, t_keepalive, t_pong,
-		t_close, t_probe;
+		t_close;
 
 	struct ws_msg *q_head, *q_tail;
 	size_t q_count;
@@ -199,6 +199,22 @@ static void ws_round_start(struct ws *ws)
 	memset(ws->failed, 0, ws->nsrv * sizeof(*ws->failed));
 }
 
+/* Moving back to a heavier server: see "The probe" below. */
+static void ws_probe_schedule(struct ws *ws);
+
+/* End the probe and its timer: at once, or (force false) unless it is
+ * closing politely after it answered (its own DISCONNECTED frees it). */
+static void ws_probe_drop(struct ws *ws, bool force)
+{
+	struct ws *probe = ws->probe;
+
+	loop_timer_cancel(&ws->t_probe);
+	if (!probe || (!force && probe->state == WS_CLOSING))
+		return;
+	ws->probe = NULL;
+	ws_free(probe);
+}
+
 /* Lifetime: the handler may ws_free() from inside an event; the struct
  * then lives until our code leaves the stack. */
 
@@ -291,20 +307,6 @@ static void ws_stop_timers(struct ws *ws)
 	loop_timer_cancel(&ws->t_keepalive);
 	loop_timer_cancel(&ws->t_pong);
 	loop_timer_cancel(&ws->t_close);
-	loop_timer_cancel(&ws->t_probe);
-}
-
-/* End the probe: at once, or (force false) unless it is closing politely
- * after it answered (its own DISCONNECTED then frees it). */
-static void ws_probe_drop(struct ws *ws, bool force)
-{
-	struct ws *probe = ws->probe;
-
-	loop_timer_cancel(&ws->t_probe);
-	if (!probe || (!force && probe->state == WS_CLOSING))
-		return;
-	ws->probe = NULL;
-	ws_free(probe);
 }
 
 static void ws_attempt_cb(void *arg);
@@ -324,8 +326,8 @@ static void ws_ended(struct ws *ws, int err, const char *reason, bool kill)
 		return;
 	ws->attempt_ended = true;
 	ws_detach(ws, kill);
-	ws_stop_timers(ws);
 	ws_probe_drop(ws, false);
+	ws_stop_timers(ws);
 	ws->rx_len = 0;
 
 	if (ws->switch_to != WS_NONE) {
@@ -590,132 +592,6 @@ static void ws_close_timeout_cb(void *arg)
 	ws_enter(ws);
 	ws_ended(ws, 0, "closed", true);
 	ws_leave(ws);
-}
-
-/* The queue drains first, then our Close frame; the server's Close is
- * awaited WS_CLOSE_WAIT_MS at most. */
-static void ws_close_politely(struct ws *ws)
-{
-	ws->state = WS_CLOSING;
-	loop_timer_cancel(&ws->t_keepalive);
-	loop_timer_cancel(&ws->t_pong);
-	ws_probe_drop(ws, false);
-	loop_timer_start(&ws->t_close, ws->loop, WS_CLOSE_WAIT_MS,
-			 ws_close_timeout_cb, ws);
-	if (ws->wsi)
-		lws_callback_on_writable(ws->wsi);
-}
-
-/* Moving back to a heavier server */
-
-static void ws_probe_cb(void *arg);
-
-/* While open on a server that is not of the highest weight. */
-static void ws_probe_schedule(struct ws *ws)
-{
-	if (ws->reconnect && ws->probe_interval_secs &&
-	    ws->state == WS_OPEN && ws->switch_to == WS_NONE && !ws->probe &&
-	    !ws_server_preferred(ws->weights, ws->nsrv, ws->cur))
-		loop_timer_start(&ws->t_probe, ws->loop,
-				 (uint64_t)ws->probe_interval_secs * 1000u,
-				 ws_probe_cb, ws);
-}
-
-/* The heavier server next answered the probe: close the connection in use
- * politely and connect to next once it is closed (ws_ended). The handler
- * hears of it now, so that it sends nothing more on this connection. */
-static void ws_switch(struct ws *ws, size_t next)
-{
-	struct ws_event ev;
-
-	if (ws->state != WS_OPEN)
-		return;
-	loop_log(ws->loop, ws->info, "%s: %s answers: moving to it",
-		 ws->srv[ws->cur].url, ws->srv[next].url);
-	ws->switch_to = next;
-	ws_close_politely(ws);
-	memset(&ev, 0, sizeof(ev));
-	ev.type = WS_EVENT_DISCONNECTED;
-	ev.url = ws->srv[ws->cur].url;
-	snprintf(ws->reason, sizeof(ws->reason),
-		 "moving to the preferred server %s", ws->srv[next].url);
-	ev.reason = ws->reason;
-	ev.retry = true;
-	ws_emit(ws, &ev);
-}
-
-static void ws_probe_event(const struct ws_event *ev, void *arg)
-{
-	struct ws *ws = arg, *probe = ws->probe;
-	size_t i;
-
-	ws_enter(ws);
-	switch (ev->type) {
-	case WS_EVENT_CONNECTED:
-		ws_close(probe); /* its DISCONNECTED frees it */
-		for (i = 0; i < ws->nsrv; i++)
-			if (strcmp(ws->srv[i].url, ev->url) == 0)
-				break;
-		if (i < ws->nsrv)
-			ws_switch(ws, i);
-		break;
-	case WS_EVENT_DISCONNECTED:
-		if (ev->err)
-			loop_log(ws->loop, LOOP_LOG_DEBUG, "probe: %s: %s",
-				 ev->url, ev->reason);
-		if (ev->retry)
-			break;
-		ws->probe = NULL;
-		ws_free(probe);
-		ws_probe_schedule(ws);
-		break;
-	case WS_EVENT_MESSAGE:
-		break;
-	}
-	ws_leave(ws);
-}
-
-/* Try the servers heavier than the one in use, heaviest first, once. */
-static void ws_probe_cb(void *arg)
-{
-	struct ws *ws = arg;
-	struct ws_server *heavier;
-	struct ws_config cfg;
-	size_t i, n = 0;
-	int err;
-
-	if (ws->state != WS_OPEN || ws->probe)
-		return;
-	heavier = calloc(ws->nsrv, sizeof(*heavier));
-	if (!heavier) {
-		ws_probe_schedule(ws);
-		return;
-	}
-	for (i = 0; i < ws->nsrv; i++)
-		if (ws->weights[i] > ws->weights[ws->cur]) {
-			heavier[n].url = ws->srv[i].url;
-			heavier[n++].weight = ws->weights[i];
-		}
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.servers = heavier;
-	cfg.nservers = n;
-	cfg.origin = ws->origin;
-	cfg.connect_timeout_ms = ws->connect_timeout_ms;
-	err = ws_alloc(&ws->probe, ws->loop, &cfg, ws_probe_event, ws);
-	if (!err) {
-		ws->probe->info = LOOP_LOG_DEBUG;
-		loop_log(ws->loop, LOOP_LOG_DEBUG, "%s: probing %s%s",
-			 ws->srv[ws->cur].url, heavier[0].url,
-			 n > 1 ? " and the other heavier servers" : "");
-		err = ws_connect(ws->probe);
-	}
-	free(heavier);
-	if (err) {
-		loop_log(ws->loop, LOOP_LOG_DEBUG, "probe: %s", strerror(err));
-		ws_free(ws->probe);
-		ws->probe = NULL;
-		ws_probe_schedule(ws);
-	}
 }
 
 /* One connection attempt to ws->srv[ws->cur]. */
@@ -1054,6 +930,118 @@ static int ws_lws_callback(void *wsi_, int reason, void *in, size_t len,
 	return ret;
 }
 
+/* The probe: moving back to a heavier server */
+
+static void ws_probe_cb(void *arg);
+
+/* While open on a server that is not of the highest weight. */
+static void ws_probe_schedule(struct ws *ws)
+{
+	if (ws->reconnect && ws->probe_interval_secs &&
+	    ws->state == WS_OPEN && ws->switch_to == WS_NONE && !ws->probe &&
+	    !ws_server_preferred(ws->weights, ws->nsrv, ws->cur))
+		loop_timer_start(&ws->t_probe, ws->loop,
+				 (uint64_t)ws->probe_interval_secs * 1000u,
+				 ws_probe_cb, ws);
+}
+
+/* The heavier server next answered the probe: close the connection in use
+ * politely and connect to next once it is closed (ws_ended). The handler
+ * hears of it now, so that it sends nothing more on this connection. */
+static void ws_switch(struct ws *ws, size_t next)
+{
+	struct ws_event ev;
+
+	if (ws->state != WS_OPEN)
+		return;
+	loop_log(ws->loop, ws->info, "%s: %s answers: moving to it",
+		 ws->srv[ws->cur].url, ws->srv[next].url);
+	ws_close(ws); /* the queue drains, then our Close frame */
+	ws->switch_to = next;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = WS_EVENT_DISCONNECTED;
+	ev.url = ws->srv[ws->cur].url;
+	snprintf(ws->reason, sizeof(ws->reason),
+		 "moving to the preferred server %s", ws->srv[next].url);
+	ev.reason = ws->reason;
+	ev.retry = true;
+	ws_emit(ws, &ev);
+}
+
+static void ws_probe_event(const struct ws_event *ev, void *arg)
+{
+	struct ws *ws = arg, *probe = ws->probe;
+	size_t i;
+
+	ws_enter(ws);
+	switch (ev->type) {
+	case WS_EVENT_CONNECTED:
+		ws_close(probe); /* its DISCONNECTED frees it */
+		for (i = 0; i < ws->nsrv; i++)
+			if (strcmp(ws->srv[i].url, ev->url) == 0)
+				break;
+		if (i < ws->nsrv)
+			ws_switch(ws, i);
+		break;
+	case WS_EVENT_DISCONNECTED:
+		if (ev->err)
+			loop_log(ws->loop, LOOP_LOG_DEBUG, "probe: %s: %s",
+				 ev->url, ev->reason);
+		if (ev->retry)
+			break;
+		ws->probe = NULL;
+		ws_free(probe);
+		ws_probe_schedule(ws);
+		break;
+	case WS_EVENT_MESSAGE:
+		break;
+	}
+	ws_leave(ws);
+}
+
+/* Try the servers heavier than the one in use, heaviest first, once. */
+static void ws_probe_cb(void *arg)
+{
+	struct ws *ws = arg;
+	struct ws_server *heavier;
+	struct ws_config cfg;
+	size_t i, n = 0;
+	int err;
+
+	if (ws->state != WS_OPEN || ws->probe)
+		return;
+	heavier = calloc(ws->nsrv, sizeof(*heavier));
+	if (!heavier) {
+		ws_probe_schedule(ws);
+		return;
+	}
+	for (i = 0; i < ws->nsrv; i++)
+		if (ws->weights[i] > ws->weights[ws->cur]) {
+			heavier[n].url = ws->srv[i].url;
+			heavier[n++].weight = ws->weights[i];
+		}
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.servers = heavier;
+	cfg.nservers = n;
+	cfg.origin = ws->origin;
+	cfg.connect_timeout_ms = ws->connect_timeout_ms;
+	err = ws_alloc(&ws->probe, ws->loop, &cfg, ws_probe_event, ws);
+	if (!err) {
+		ws->probe->info = LOOP_LOG_DEBUG;
+		loop_log(ws->loop, LOOP_LOG_DEBUG, "%s: probing %s%s",
+			 ws->srv[ws->cur].url, heavier[0].url,
+			 n > 1 ? " and the other heavier servers" : "");
+		err = ws_connect(ws->probe);
+	}
+	free(heavier);
+	if (err) {
+		loop_log(ws->loop, LOOP_LOG_DEBUG, "probe: %s", strerror(err));
+		ws_free(ws->probe);
+		ws->probe = NULL;
+		ws_probe_schedule(ws);
+	}
+}
+
 /* Public API */
 
 static int ws_srv_init(struct ws_srv *s, struct loop *loop,
@@ -1234,7 +1222,14 @@ void ws_close(struct ws *ws)
 		ws->switch_to = WS_NONE;
 		return;
 	case WS_OPEN:
-		ws_close_politely(ws);
+		/* the queue drains first, then our Close frame */
+		ws->state = WS_CLOSING;
+		loop_timer_cancel(&ws->t_keepalive);
+		loop_timer_cancel(&ws->t_pong);
+		loop_timer_start(&ws->t_close, ws->loop, WS_CLOSE_WAIT_MS,
+				 ws_close_timeout_cb, ws);
+		if (ws->wsi)
+			lws_callback_on_writable(ws->wsi);
 		return;
 	case WS_CONNECTING:
 	case WS_WAITING:
