@@ -25,8 +25,6 @@
 
 struct ws_srv {
 	char *url;
-	unsigned weight;
-	bool failed; /* skipped until every server has failed (as JsSIP) */
 	bool secure;
 	enum uri_host_type host_type;
 	char *host;        /* IPv6 without brackets */
@@ -56,8 +54,15 @@ struct ws {
 	void *arg;
 
 	struct ws_srv *srv;
+	unsigned *weights; /* of srv[i] */
+	bool *failed; /* skipped until every server has failed (as JsSIP) */
 	size_t nsrv;
 	size_t cur;
+	size_t switch_to; /* closing to move to this server, or WS_NONE */
+	unsigned probe_interval_secs;
+	struct ws *probe;  /* the connection trying the heavier servers */
+	struct loop_timer t_probe; /* the next probe */
+	enum loop_log_level info; /* of the connection life: DEBUG in a probe */
 	char *origin;
 	unsigned connect_timeout_ms;
 	bool reconnect;
@@ -138,26 +143,76 @@ static double ws_random(struct ws *ws)
 	       9007199254740992.0; /* 2^53 */
 }
 
-/* The highest weight among the servers not failed, a random one of equal
- * weights (JsSIP); WS_NONE when all failed. */
-static size_t ws_pick(struct ws *ws)
+size_t ws_server_pick(const unsigned *weights, const bool *failed, size_t n,
+		      double r)
 {
-	size_t i, best = WS_NONE, ties = 0;
+	size_t i, best = n, ties = 0, k;
 
-	for (i = 0; i < ws->nsrv; i++) {
-		if (ws->srv[i].failed)
+	for (i = 0; i < n; i++) {
+		if (failed && failed[i])
 			continue;
-		if (best == WS_NONE || ws->srv[i].weight > ws->srv[best].weight) {
+		if (best == n || weights[i] > weights[best]) {
 			best = i;
 			ties = 1;
-		} else if (ws->srv[i].weight == ws->srv[best].weight) {
-			/* reservoir choice keeps each tie equally likely */
+		} else if (weights[i] == weights[best]) {
 			ties++;
-			if (ws_random(ws) * (double)ties < 1.0)
-				best = i;
 		}
 	}
-	return best;
+	if (ties < 2)
+		return best;
+	if (r < 0)
+		r = 0;
+	k = (size_t)(r * (double)ties);
+	if (k >= ties)
+		k = ties - 1;
+	for (i = best; i < n; i++) {
+		if ((failed && failed[i]) || weights[i] != weights[best])
+			continue;
+		if (k-- == 0)
+			return i;
+	}
+	return best; /* not reached */
+}
+
+bool ws_server_preferred(const unsigned *weights, size_t n, size_t cur)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (weights[i] > weights[cur])
+			return false;
+	return true;
+}
+
+/* The next server to try; WS_NONE when all failed. */
+static size_t ws_pick(struct ws *ws)
+{
+	size_t i = ws_server_pick(ws->weights, ws->failed, ws->nsrv,
+				  ws_random(ws));
+
+	return i < ws->nsrv ? i : WS_NONE;
+}
+
+/* A new round: every server may be tried again. */
+static void ws_round_start(struct ws *ws)
+{
+	memset(ws->failed, 0, ws->nsrv * sizeof(*ws->failed));
+}
+
+/* Moving back to a heavier server: see "The probe" below. */
+static void ws_probe_schedule(struct ws *ws);
+
+/* End the probe and its timer: at once, or (force false) unless it is
+ * closing politely after it answered (its own DISCONNECTED frees it). */
+static void ws_probe_drop(struct ws *ws, bool force)
+{
+	struct ws *probe = ws->probe;
+
+	loop_timer_cancel(&ws->t_probe);
+	if (!probe || (!force && probe->state == WS_CLOSING))
+		return;
+	ws->probe = NULL;
+	ws_free(probe);
 }
 
 /* Lifetime: the handler may ws_free() from inside an event; the struct
@@ -178,6 +233,10 @@ static void ws_leave(struct ws *ws)
 
 static void ws_emit(struct ws *ws, const struct ws_event *ev)
 {
+	/* moving to another server: the handler was told this connection
+	 * is gone, and what still comes on it has no one to answer it */
+	if (ev->type == WS_EVENT_MESSAGE && ws->switch_to != WS_NONE)
+		return;
 	ws->busy++;
 	ws->h(ev, ws->arg);
 	ws->busy--;
@@ -267,8 +326,23 @@ static void ws_ended(struct ws *ws, int err, const char *reason, bool kill)
 		return;
 	ws->attempt_ended = true;
 	ws_detach(ws, kill);
+	ws_probe_drop(ws, false);
 	ws_stop_timers(ws);
 	ws->rx_len = 0;
+
+	if (ws->switch_to != WS_NONE) {
+		/* the handler heard of it when ws_switch began the close */
+		next = ws->switch_to;
+		ws->switch_to = WS_NONE;
+		ws_round_start(ws);
+		ws->cur = next;
+		ws->attempts = 0;
+		ws->state = WS_CONNECTING;
+		loop_timer_start(&ws->t_attempt, ws->loop, 0, ws_attempt_cb, ws);
+		loop_log(ws->loop, ws->info, "%s: closed; connecting to %s",
+			 s->url, ws->srv[next].url);
+		return;
+	}
 
 	memset(&ev, 0, sizeof(ev));
 	ev.type = WS_EVENT_DISCONNECTED;
@@ -281,12 +355,18 @@ static void ws_ended(struct ws *ws, int err, const char *reason, bool kill)
 		ev.err = 0;
 		ws->state = WS_IDLE;
 		ws_queue_clear(ws);
-		loop_log(ws->loop, LOOP_LOG_INFO, "%s: closed", s->url);
+		loop_log(ws->loop, ws->info, "%s: closed", s->url);
 		ws_emit(ws, &ev);
 		return;
 	}
 
-	s->failed = true;
+	/* A lost connection starts a new round from the highest weight (as
+	 * DNS SRV priorities): the preferred server may never have gone
+	 * down. A failed attempt moves on within the round. */
+	if (was_open)
+		ws_round_start(ws);
+	else
+		ws->failed[ws->cur] = true;
 	next = ws_pick(ws);
 	if (!was_open && next != WS_NONE) {
 		/* failover within the round: the next server at once */
@@ -294,18 +374,15 @@ static void ws_ended(struct ws *ws, int err, const char *reason, bool kill)
 		ws->state = WS_CONNECTING;
 		ev.retry = true;
 		loop_timer_start(&ws->t_attempt, ws->loop, 0, ws_attempt_cb, ws);
-		loop_log(ws->loop, LOOP_LOG_INFO, "%s: %s; trying %s", s->url,
+		loop_log(ws->loop, ws->info, "%s: %s; trying %s", s->url,
 			 reason, ws->srv[next].url);
 	} else if (!ws->reconnect) {
 		ws->state = WS_IDLE;
 		ws_queue_clear(ws);
-		loop_log(ws->loop, LOOP_LOG_INFO, "%s: %s", s->url, reason);
+		loop_log(ws->loop, ws->info, "%s: %s", s->url, reason);
 	} else {
 		if (next == WS_NONE) {
-			size_t i;
-
-			for (i = 0; i < ws->nsrv; i++)
-				ws->srv[i].failed = false;
+			ws_round_start(ws);
 			next = ws_pick(ws);
 		}
 		ws->cur = next;
@@ -317,7 +394,7 @@ static void ws_ended(struct ws *ws, int err, const char *reason, bool kill)
 		ev.retry_ms = (uint64_t)secs * 1000u;
 		loop_timer_start(&ws->t_retry, ws->loop, ev.retry_ms,
 				 ws_retry_cb, ws);
-		loop_log(ws->loop, LOOP_LOG_INFO,
+		loop_log(ws->loop, ws->info,
 			 "%s: %s; retrying %s in %u s", s->url, reason,
 			 ws->srv[next].url, secs);
 	}
@@ -557,7 +634,7 @@ static void ws_attempt(struct ws *ws)
 					     LCCSCF_ALLOW_EXPIRED;
 	}
 
-	loop_log(ws->loop, LOOP_LOG_INFO, "%s: connecting", s->url);
+	loop_log(ws->loop, ws->info, "%s: connecting", s->url);
 	loop_timer_start(&ws->t_connect, ws->loop, ws->connect_timeout_ms,
 			 ws_connect_timeout_cb, ws);
 	ws->wsi = NULL;
@@ -657,7 +734,8 @@ static void ws_established(struct ws *ws)
 				 ws->keepalive_interval_ms, ws_keepalive_cb, ws);
 	if (ws->q_head)
 		lws_callback_on_writable(ws->wsi);
-	loop_log(ws->loop, LOOP_LOG_INFO, "%s: connected", s->url);
+	loop_log(ws->loop, ws->info, "%s: connected", s->url);
+	ws_probe_schedule(ws);
 	memset(&ev, 0, sizeof(ev));
 	ev.type = WS_EVENT_CONNECTED;
 	ev.url = s->url;
@@ -852,6 +930,118 @@ static int ws_lws_callback(void *wsi_, int reason, void *in, size_t len,
 	return ret;
 }
 
+/* The probe: moving back to a heavier server */
+
+static void ws_probe_cb(void *arg);
+
+/* While open on a server that is not of the highest weight. */
+static void ws_probe_schedule(struct ws *ws)
+{
+	if (ws->reconnect && ws->probe_interval_secs &&
+	    ws->state == WS_OPEN && ws->switch_to == WS_NONE && !ws->probe &&
+	    !ws_server_preferred(ws->weights, ws->nsrv, ws->cur))
+		loop_timer_start(&ws->t_probe, ws->loop,
+				 (uint64_t)ws->probe_interval_secs * 1000u,
+				 ws_probe_cb, ws);
+}
+
+/* The heavier server next answered the probe: close the connection in use
+ * politely and connect to next once it is closed (ws_ended). The handler
+ * hears of it now, so that it sends nothing more on this connection. */
+static void ws_switch(struct ws *ws, size_t next)
+{
+	struct ws_event ev;
+
+	if (ws->state != WS_OPEN)
+		return;
+	loop_log(ws->loop, ws->info, "%s: %s answers: moving to it",
+		 ws->srv[ws->cur].url, ws->srv[next].url);
+	ws_close(ws); /* the queue drains, then our Close frame */
+	ws->switch_to = next;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = WS_EVENT_DISCONNECTED;
+	ev.url = ws->srv[ws->cur].url;
+	snprintf(ws->reason, sizeof(ws->reason),
+		 "moving to the preferred server %s", ws->srv[next].url);
+	ev.reason = ws->reason;
+	ev.retry = true;
+	ws_emit(ws, &ev);
+}
+
+static void ws_probe_event(const struct ws_event *ev, void *arg)
+{
+	struct ws *ws = arg, *probe = ws->probe;
+	size_t i;
+
+	ws_enter(ws);
+	switch (ev->type) {
+	case WS_EVENT_CONNECTED:
+		ws_close(probe); /* its DISCONNECTED frees it */
+		for (i = 0; i < ws->nsrv; i++)
+			if (strcmp(ws->srv[i].url, ev->url) == 0)
+				break;
+		if (i < ws->nsrv)
+			ws_switch(ws, i);
+		break;
+	case WS_EVENT_DISCONNECTED:
+		if (ev->err)
+			loop_log(ws->loop, LOOP_LOG_DEBUG, "probe: %s: %s",
+				 ev->url, ev->reason);
+		if (ev->retry)
+			break;
+		ws->probe = NULL;
+		ws_free(probe);
+		ws_probe_schedule(ws);
+		break;
+	case WS_EVENT_MESSAGE:
+		break;
+	}
+	ws_leave(ws);
+}
+
+/* Try the servers heavier than the one in use, heaviest first, once. */
+static void ws_probe_cb(void *arg)
+{
+	struct ws *ws = arg;
+	struct ws_server *heavier;
+	struct ws_config cfg;
+	size_t i, n = 0;
+	int err;
+
+	if (ws->state != WS_OPEN || ws->probe)
+		return;
+	heavier = calloc(ws->nsrv, sizeof(*heavier));
+	if (!heavier) {
+		ws_probe_schedule(ws);
+		return;
+	}
+	for (i = 0; i < ws->nsrv; i++)
+		if (ws->weights[i] > ws->weights[ws->cur]) {
+			heavier[n].url = ws->srv[i].url;
+			heavier[n++].weight = ws->weights[i];
+		}
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.servers = heavier;
+	cfg.nservers = n;
+	cfg.origin = ws->origin;
+	cfg.connect_timeout_ms = ws->connect_timeout_ms;
+	err = ws_alloc(&ws->probe, ws->loop, &cfg, ws_probe_event, ws);
+	if (!err) {
+		ws->probe->info = LOOP_LOG_DEBUG;
+		loop_log(ws->loop, LOOP_LOG_DEBUG, "%s: probing %s%s",
+			 ws->srv[ws->cur].url, heavier[0].url,
+			 n > 1 ? " and the other heavier servers" : "");
+		err = ws_connect(ws->probe);
+	}
+	free(heavier);
+	if (err) {
+		loop_log(ws->loop, LOOP_LOG_DEBUG, "probe: %s", strerror(err));
+		ws_free(ws->probe);
+		ws->probe = NULL;
+		ws_probe_schedule(ws);
+	}
+}
+
 /* Public API */
 
 static int ws_srv_init(struct ws_srv *s, struct loop *loop,
@@ -867,7 +1057,6 @@ static int ws_srv_init(struct ws_srv *s, struct loop *loop,
 	s->url = strdup(in->url);
 	if (!s->url)
 		return ENOMEM;
-	s->weight = in->weight;
 	err = uri_ws_decode(&u, s->url, strlen(s->url), reason, sizeof(reason));
 	if (err) {
 		loop_log(loop, LOOP_LOG_ERROR, "%s: %s", in->url, reason);
@@ -922,6 +1111,9 @@ int ws_alloc(struct ws **wsp, struct loop *loop, const struct ws_config *cfg,
 	if (ws->connect_timeout_ms > WS_CONNECT_TIMEOUT_MAX_MS)
 		ws->connect_timeout_ms = WS_CONNECT_TIMEOUT_MAX_MS;
 	ws->reconnect = cfg->reconnect;
+	ws->probe_interval_secs = cfg->probe_interval_secs;
+	ws->switch_to = WS_NONE;
+	ws->info = LOOP_LOG_INFO;
 	ws->reconnect_min_secs = cfg->reconnect_min_secs ?
 					 cfg->reconnect_min_secs :
 					 WS_RECONNECT_MIN_SECS;
@@ -966,7 +1158,9 @@ int ws_alloc(struct ws **wsp, struct loop *loop, const struct ws_config *cfg,
 		}
 	}
 	ws->srv = calloc(cfg->nservers, sizeof(*ws->srv));
-	if (!ws->srv) {
+	ws->weights = calloc(cfg->nservers, sizeof(*ws->weights));
+	ws->failed = calloc(cfg->nservers, sizeof(*ws->failed));
+	if (!ws->srv || !ws->weights || !ws->failed) {
 		err = ENOMEM;
 		goto out;
 	}
@@ -975,6 +1169,7 @@ int ws_alloc(struct ws **wsp, struct loop *loop, const struct ws_config *cfg,
 		err = ws_srv_init(&ws->srv[i], loop, &cfg->servers[i]);
 		if (err)
 			goto out;
+		ws->weights[i] = cfg->servers[i].weight;
 	}
 	ws->cur = ws_pick(ws);
 
@@ -988,14 +1183,12 @@ out:
 
 int ws_connect(struct ws *ws)
 {
-	size_t i;
-
 	if (!ws)
 		return EINVAL;
 	if (ws->state != WS_IDLE)
 		return EALREADY;
-	for (i = 0; i < ws->nsrv; i++)
-		ws->srv[i].failed = false;
+	ws_round_start(ws);
+	ws->switch_to = WS_NONE;
 	ws->attempts = 0;
 	ws->cur = ws_pick(ws);
 	ws->state = WS_CONNECTING;
@@ -1023,7 +1216,10 @@ void ws_close(struct ws *ws)
 		return;
 	switch (ws->state) {
 	case WS_IDLE:
+		return;
 	case WS_CLOSING:
+		/* a move to another server ends with this close instead */
+		ws->switch_to = WS_NONE;
 		return;
 	case WS_OPEN:
 		/* the queue drains first, then our Close frame */
@@ -1040,6 +1236,7 @@ void ws_close(struct ws *ws)
 		/* nothing worth a polite close: drop, report from the loop */
 		ws->state = WS_CLOSING;
 		ws_stop_timers(ws);
+		ws_probe_drop(ws, true);
 		ws_detach(ws, true);
 		ws_queue_clear(ws);
 		ws->attempt_ended = false;
@@ -1054,6 +1251,7 @@ static void ws_destroy(struct ws *ws)
 	size_t i;
 
 	ws_stop_timers(ws);
+	ws_probe_drop(ws, true);
 	ws_detach(ws, true);
 	ws_queue_clear(ws);
 	free(ws->rx);
@@ -1064,6 +1262,8 @@ static void ws_destroy(struct ws *ws)
 		free(ws->srv[i].host_header);
 	}
 	free(ws->srv);
+	free(ws->weights);
+	free(ws->failed);
 	free(ws->origin);
 	free(ws);
 }
@@ -1076,6 +1276,7 @@ void ws_free(struct ws *ws)
 		/* inside one of our events: finish when the stack unwinds */
 		ws->dead = true;
 		ws_stop_timers(ws);
+		ws_probe_drop(ws, true);
 		ws_detach(ws, true);
 		ws->state = WS_IDLE;
 		return;

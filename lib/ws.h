@@ -1,6 +1,7 @@
 /* The SIP-over-WebSocket client transport (RFC 7118): one connection to the
  * best of several weighted servers, failover and recovery with backoff,
- * RFC 5626 CRLF keepalives, one SIP message per frame. */
+ * moving back to a heavier server once it answers, RFC 5626 CRLF
+ * keepalives, one SIP message per frame. */
 #ifndef SIPWS_WS_H
 #define SIPWS_WS_H
 
@@ -28,7 +29,9 @@ struct ws;
  *   ECONNRESET     an established connection was lost (the server closed
  *                  it, or the TCP connection broke), or the server hung up
  *                  during the upgrade
- *   0              closed by ws_close()
+ *   0              closed by ws_close(), or closed to move to a heavier
+ *                  server that answered a probe (then retry is set and
+ *                  retry_ms is 0)
  * The two TLS values are not errno meanings of their own: exitcode.c is to
  * map both to EXIT_TLS. */
 #define WS_ETLS_VERIFY ENOKEY
@@ -60,11 +63,23 @@ struct ws_config {
 	 * DISCONNECTED; a lost connection is final too.
 	 * true: once every server failed, or a connection was lost, try
 	 * again after a random backoff (ws_backoff_secs; the attempt count
-	 * restarts on success), forever. Queued messages wait across
-	 * attempts and are dropped with the final DISCONNECTED. */
+	 * restarts on success), forever. A lost connection starts the next
+	 * round from the highest weight again, as DNS SRV priorities do.
+	 * Queued messages wait across attempts and are dropped with the
+	 * final DISCONNECTED. */
 	bool reconnect;
 	unsigned reconnect_min_secs;
 	unsigned reconnect_max_secs;
+	/* With reconnect: while connected to a server that is not of the
+	 * highest weight, every probe_interval_secs (0: never) try a
+	 * connection of its own (TCP, TLS, upgrade) to the heavier servers,
+	 * heaviest first, and close it at once. When one answers, the
+	 * connection in use is closed politely (DISCONNECTED with err 0 and
+	 * retry_ms 0, and no MESSAGE from it after that) and that server is
+	 * connected to at once. A probe that
+	 * fails is logged at LOOP_LOG_DEBUG only and tried again an interval
+	 * later. */
+	unsigned probe_interval_secs;
 	/* RFC 5626 §4.4.1: send "\r\n\r\n" every keepalive_interval_ms (0: never)
 	 * and drop the connection (ETIMEDOUT) when no "\r\n" answers it within
 	 * keepalive_timeout_ms. The server's pings are always answered. */
@@ -135,6 +150,16 @@ enum ws_frame_kind {
 	WS_FRAME_BLANK,   /* other CR/LF-only frames: ignored */
 };
 enum ws_frame_kind ws_frame_classify(const char *p, size_t len);
+
+/* Which of n servers to try next: the highest weight among those not
+ * failed (failed may be NULL), and among equal weights the one r (uniform
+ * in [0, 1)) selects, each equally likely (as JsSIP). Returns n when every
+ * server has failed (or n is 0). */
+size_t ws_server_pick(const unsigned *weights, const bool *failed, size_t n,
+		      double r);
+/* True when no server weighs more than server cur: nothing to move back
+ * to, no probe. */
+bool ws_server_preferred(const unsigned *weights, size_t n, size_t cur);
 
 /* JsSIP's recovery delay before attempt number `attempts` (1 = first
  * retry): k = floor(r * 2^attempts + 1) seconds with r uniform in [0, 1),

@@ -14,6 +14,7 @@ test_expect_success 'without any file it prints every key with its default' '
 	websocket.servers =
 	websocket.connection_recovery_min_interval = 2
 	websocket.connection_recovery_max_interval = 30
+	websocket.preferred_probe_interval = 60
 	websocket.origin =
 	user.display_name =
 	user.uri =

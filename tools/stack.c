@@ -464,7 +464,7 @@ int stack_open(struct stack *s, struct conf *conf, const struct stack_options *o
 	struct sip_config sc = {0};
 	const char *const *items;
 	size_t count, i, nservers = 0;
-	long long min_secs = 0, max_secs = 0;
+	long long min_secs = 0, max_secs = 0, probe_secs = 0;
 	const char *str;
 	bool insecure = false;
 	int err;
@@ -566,6 +566,8 @@ int stack_open(struct stack *s, struct conf *conf, const struct stack_options *o
 		     &max_secs);
 	sc.ws.reconnect_min_secs = (unsigned)min_secs;
 	sc.ws.reconnect_max_secs = (unsigned)max_secs;
+	conf_get_int(conf, "websocket.preferred_probe_interval", &probe_secs);
+	sc.ws.probe_interval_secs = (unsigned)probe_secs;
 	sc.ws.max_queue = (setup->window ? setup->window : 1) + 16;
 	if (sc.ws.max_queue < WS_MAX_QUEUE)
 		sc.ws.max_queue = WS_MAX_QUEUE;

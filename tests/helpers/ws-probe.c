@@ -3,8 +3,9 @@
  * and a scripted one-connection WebSocket server for what Kamailio cannot
  * be made to do (CRLF pings, fragments, oversized messages, bad upgrades).
  *
- *   ws-probe [-gknPqrv] [-b min:max] [-C cafile] [-f file] [-K ms] [-T ms]
- *            [-m bytes] [-O origin] [-p secs] [-t ms] [-w ms] url[#weight]...
+ *   ws-probe [-gknPqrv] [-b min:max] [-C cafile] [-F secs] [-f file] [-K ms]
+ *            [-T ms] [-m bytes] [-O origin] [-p secs] [-t ms] [-w ms]
+ *            url[#weight]...
  *   ws-probe -S mode
  *
  * The client prints one line per event on stdout and exits 0 after a
@@ -211,10 +212,10 @@ static void on_event(const struct ws_event *ev, void *arg)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: ws-probe [-gknPqrv] [-b min:max] [-C cafile] [-f file] "
-		"[-K ms] [-T ms]\n"
-		"                [-m bytes] [-O origin] [-p secs] [-t ms] [-w ms] "
-		"url[#weight]...\n"
+		"usage: ws-probe [-gknPqrv] [-b min:max] [-C cafile] [-F secs] "
+		"[-f file] [-K ms]\n"
+		"                [-T ms] [-m bytes] [-O origin] [-p secs] [-t ms] "
+		"[-w ms] url[#weight]...\n"
 		"       ws-probe -S ping|pong|nopong|fragments|big|noproto|"
 		"badproto|http404|silent\n");
 	exit(EXIT_USAGE);
@@ -231,7 +232,7 @@ int main(int argc, char **argv)
 	int c, i, verbose = 0, err, code;
 
 	p.t0 = loop_now_us();
-	while ((c = getopt(argc, argv, "b:C:f:gK:km:nO:p:PqrS:T:t:vw:")) != -1) {
+	while ((c = getopt(argc, argv, "b:C:F:f:gK:km:nO:p:PqrS:T:t:vw:")) != -1) {
 		switch (c) {
 		case 'b':
 			if (sscanf(optarg, "%u:%u", &wcfg.reconnect_min_secs,
@@ -240,6 +241,9 @@ int main(int argc, char **argv)
 			break;
 		case 'C':
 			lcfg.tls_ca_file = optarg;
+			break;
+		case 'F':
+			wcfg.probe_interval_secs = (unsigned)atoi(optarg);
 			break;
 		case 'f':
 			p.message_file = optarg;

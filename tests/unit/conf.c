@@ -263,6 +263,10 @@ static const struct {
 	 EINVAL,
 	 "test:2: websocket.connection_recovery_max_interval: 59 is less than "
 	 "websocket.connection_recovery_min_interval (60)"},
+	{"websocket.preferred_probe_interval = 86401\n", ERANGE,
+	 "test:1: websocket.preferred_probe_interval: out of range (0..86400)"},
+	{"websocket.preferred_probe_interval = -1\n", EINVAL,
+	 "'-1' is not a number"},
 	{"stun_servers = turn:x.example\n", EINVAL, "not a stun: or stuns: URL"},
 	{"stun_servers = stun:x.example:0\n", EINVAL, "bad port"},
 	{"stun_servers = stun:x_y.example\n", EINVAL, "bad character in host"},
@@ -444,6 +448,7 @@ static const struct {
 	{"websocket.servers", ""},
 	{"websocket.connection_recovery_min_interval", "2"},
 	{"websocket.connection_recovery_max_interval", "30"},
+	{"websocket.preferred_probe_interval", "60"},
 	{"user.sip_auth_ha1_algorithm", "MD5"},
 	{"user.sip_auth_user_full_uri", "true"},
 	{"registration.expiry", "600"},

@@ -1,5 +1,5 @@
-/* lib/ws.c without a server: keepalive framing, JsSIP's backoff rule,
- * argument checks, queueing while connecting, weight order and failover
+/* lib/ws.c without a server: keepalive framing, JsSIP's backoff rule, the
+ * choice of server by weight, argument checks, queueing while connecting, weight order and failover
  * between refused loopback ports, recovery scheduling, ws_close and
  * ws_free from inside an event. (tests/t0520-ws-transport.t talks to
  * Kamailio and to a scripted server.) */
@@ -50,6 +50,66 @@ static const struct {
 	{3, 5, 5, 0.2, 5},      /* min == max */
 	{3, 10, 4, 0.9, 10},    /* max below min: min wins */
 };
+
+/* Weights 10, 5, 5, 1 (as websocket.servers gives them). */
+static const unsigned weights[4] = {10, 5, 5, 1};
+
+static const struct {
+	bool failed[4];
+	double r;
+	size_t want;
+	const char *what;
+} picks[] = {
+	{{0, 0, 0, 0}, 0.99, 0, "the heaviest first, whatever r"},
+	{{1, 0, 0, 0}, 0.0, 1, "then one of the two of weight 5 (r 0: first)"},
+	{{1, 0, 0, 0}, 0.49, 1, "r below 1/2: the first of the two"},
+	{{1, 0, 0, 0}, 0.5, 2, "r from 1/2: the second"},
+	{{1, 0, 0, 0}, 1.0, 2, "r out of range stays within the ties"},
+	{{1, 1, 0, 0}, 0.0, 2, "the other one of weight 5"},
+	{{1, 0, 1, 0}, 0.9, 1, "... whichever failed"},
+	{{1, 1, 1, 0}, 0.5, 3, "the lightest last"},
+	{{1, 1, 1, 1}, 0.5, 4, "all failed: n"},
+	{{0, 1, 1, 1}, 0.5, 0, "a failed lighter server does not matter"},
+};
+
+static const struct {
+	size_t cur;
+	bool want;
+	const char *what;
+} preferred[] = {
+	{0, true, "on the heaviest: nothing to move back to"},
+	{1, false, "on a weight-5 server: the weight-10 one is preferred"},
+	{2, false, "the same for its twin"},
+	{3, false, "on the lightest: every other is preferred"},
+};
+
+static void test_pick(void)
+{
+	static const unsigned equal[3] = {7, 7, 7};
+	size_t i;
+
+	for (i = 0; i < sizeof(picks) / sizeof(picks[0]); i++)
+		is_int((long long)picks[i].want,
+		       (long long)ws_server_pick(weights, picks[i].failed, 4,
+						 picks[i].r),
+		       "pick: %s", picks[i].what);
+	is_int(0, (long long)ws_server_pick(weights, NULL, 4, 0.7),
+	       "pick: no failed array is none failed");
+	is_int(0, (long long)ws_server_pick(weights, NULL, 0, 0.7),
+	       "pick: no server at all: n (0)");
+	is_int(0, (long long)ws_server_pick(equal, NULL, 3, 0.0),
+	       "pick: equal weights, r 0: the first");
+	is_int(1, (long long)ws_server_pick(equal, NULL, 3, 0.5),
+	       "pick: equal weights, r 1/2: the second");
+	is_int(2, (long long)ws_server_pick(equal, NULL, 3, 0.99),
+	       "pick: equal weights, r 0.99: the third");
+	for (i = 0; i < sizeof(preferred) / sizeof(preferred[0]); i++)
+		is_int(preferred[i].want,
+		       ws_server_preferred(weights, 4, preferred[i].cur),
+		       "preferred: %s", preferred[i].what);
+	is_int(true, ws_server_preferred(equal, 3, 2),
+	       "preferred: equal weights never probe");
+}
 
 /* A loopback port nobody listens on: bound, then closed. */
 static unsigned closed_port(void)
@@ -266,6 +326,7 @@ int main(void)
 		       "backoff: attempt %u, r %.2f in [%u, %u] -> %u s",
 		       backoffs[i].attempts, backoffs[i].r, backoffs[i].min,
 		       backoffs[i].max, backoffs[i].want);
+	test_pick();
 
 	for (i = 0; i < 2; i++) {
 		struct loop_config cfg = {.backend = backends[i]};
