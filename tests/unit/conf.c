@@ -499,7 +499,7 @@ static void test_key_table(void)
 {
 	char name[128];
 
-	is_int(24, (long long)conf_key_count(), "24 keys");
+	is_int(25, (long long)conf_key_count(), "25 keys");
 	is_string("websocket.servers", conf_key_name(0), "first key");
 	ok(conf_key_name(conf_key_count()) == NULL, "past the end");
 	ok(conf_key_known("user.uri") && !conf_key_known("user.url") &&
