@@ -515,7 +515,9 @@ static int msg_append(struct wsframe_decoder *d, const unsigned char *p,
 {
 	if (n > d->msg_cap - d->msg_len) {
 		/* grows with what arrives, never with what a header claims */
-		size_t cap = d->msg_cap ? d->msg_cap : 4096;
+		size_t cap = d->msg_cap ? d->msg_cap
+				    : d->max_message < 4096 ? d->max_message
+							    : 4096;
 		char *m;
 
 		while (cap - d->msg_len < n && cap < d->max_message)
