@@ -987,7 +987,9 @@ static void ws_receive(struct ws *ws, const char *in, size_t len)
 	size_t n, head_end = 0;
 	int status, err;
 
-	if (ws->state == WS_OPEN && !ws->failing) {
+	if ((ws->state == WS_OPEN || ws->state == WS_CLOSING) &&
+	    !ws->failing) {
+		/* closing: the server's answer to our Close ends it sooner */
 		ws->last_rx_ms = loop_now_ms();
 		ws->ping_outstanding = false;
 		ws_decode(ws, in, len);
@@ -1061,6 +1063,7 @@ static void ws_tls_start(struct ws *ws, struct lws *wsi)
 {
 	struct ws_srv *s = &ws->srv[ws->cur];
 	BIO *rbio, *wbio;
+	int r;
 
 	if (ws->ssl)
 		return;
@@ -1081,8 +1084,8 @@ static void ws_tls_start(struct ws *ws, struct lws *wsi)
 	/* SNI: a host name only, never an IP literal (RFC 6066 §3) */
 	if (s->host_type != URI_HOST_IPV4 && s->host_type != URI_HOST_IPV6)
 		SSL_set_tlsext_host_name(ws->ssl, s->host);
-	if (SSL_do_handshake(ws->ssl) <= 0 &&
-	    SSL_get_error(ws->ssl, -1) != SSL_ERROR_WANT_READ) {
+	r = SSL_do_handshake(ws->ssl);
+	if (r <= 0 && SSL_get_error(ws->ssl, r) != SSL_ERROR_WANT_READ) {
 		ws_tls_failed(ws);
 		return;
 	}
