@@ -770,9 +770,32 @@ static int ws_send_request(struct ws *ws, struct lws *wsi)
 	return ws_tx_raw(ws, wsi, len);
 }
 
-/* Fail the connection (RFC 6455 §7.1.7): our Close with code goes out,
- * whatever else was due is dropped, input is ignored from now on, and the
- * server has WS_FAIL_WAIT_MS to hang up. */
+/* Our Close is next: no more keepalives, and h runs after wait_ms unless
+ * the connection ended before. */
+static void ws_close_after(struct ws *ws, uint64_t wait_ms, loop_timer_h *h)
+{
+	loop_timer_cancel(&ws->t_keepalive);
+	loop_timer_cancel(&ws->t_pong);
+	loop_timer_cancel(&ws->t_ping);
+	loop_timer_start(&ws->t_close, ws->loop, wait_ms, h, ws);
+	if (ws->wsi)
+		lws_callback_on_writable(ws->wsi);
+}
+
+/* Our Close with code (0: none) goes out instead of anything else due,
+ * input is ignored from now on, and the server has WS_FAIL_WAIT_MS to
+ * hang up. */
+static void ws_close_now(struct ws *ws, unsigned code)
+{
+	ws->close_len = code ? wsframe_close_payload(ws->close_payload, code,
+						     NULL) : 0;
+	ws->close_due = true;
+	ws->failing = true;
+	ws->pong_due = ws->ping_due = false;
+	ws_close_after(ws, WS_FAIL_WAIT_MS, ws_fail_timeout_cb);
+}
+
+/* Fail the connection (RFC 6455 §7.1.7). */
 static void ws_fail(struct ws *ws, int err, unsigned code, const char *reason)
 {
 	if (ws->failing)
@@ -780,17 +803,7 @@ static void ws_fail(struct ws *ws, int err, unsigned code, const char *reason)
 	loop_log(ws->loop, LOOP_LOG_INFO, "%s: %s; closing with %u",
 		 ws->srv[ws->cur].url, reason, code);
 	ws_set_pending(ws, err, "%s", reason);
-	ws->failing = true;
-	ws->close_len = wsframe_close_payload(ws->close_payload, code, NULL);
-	ws->close_due = true;
-	ws->pong_due = ws->ping_due = false;
-	loop_timer_cancel(&ws->t_keepalive);
-	loop_timer_cancel(&ws->t_pong);
-	loop_timer_cancel(&ws->t_ping);
-	loop_timer_start(&ws->t_close, ws->loop, WS_FAIL_WAIT_MS,
-			 ws_fail_timeout_cb, ws);
-	if (ws->wsi)
-		lws_callback_on_writable(ws->wsi);
+	ws_close_now(ws, code);
 }
 
 static int ws_writeable(struct ws *ws, struct lws *wsi)
@@ -917,18 +930,8 @@ static void ws_peer_closed(struct ws *ws, const struct wsframe_event *fe)
 	else
 		ws_set_pending(ws, ECONNRESET, "closed by the server (%u%s%s)",
 			       fe->close_code, i ? " " : "", text);
-	ws->close_len = fe->close_code == WSFRAME_CLOSE_NO_STATUS ? 0 :
-			wsframe_close_payload(ws->close_payload,
-					      fe->close_code, NULL);
-	ws->close_due = true;
-	ws->failing = true;
-	loop_timer_cancel(&ws->t_keepalive);
-	loop_timer_cancel(&ws->t_pong);
-	loop_timer_cancel(&ws->t_ping);
-	loop_timer_start(&ws->t_close, ws->loop, WS_FAIL_WAIT_MS,
-			 ws_fail_timeout_cb, ws);
-	if (ws->wsi)
-		lws_callback_on_writable(ws->wsi);
+	ws_close_now(ws, fe->close_code == WSFRAME_CLOSE_NO_STATUS ?
+				 0 : fe->close_code);
 }
 
 /* The decoder's events; non-zero stops decoding (the connection ended,
@@ -1371,13 +1374,7 @@ void ws_close(struct ws *ws)
 	case WS_OPEN:
 		/* the queue drains first, then our Close frame */
 		ws->state = WS_CLOSING;
-		loop_timer_cancel(&ws->t_keepalive);
-		loop_timer_cancel(&ws->t_pong);
-		loop_timer_cancel(&ws->t_ping);
-		loop_timer_start(&ws->t_close, ws->loop, WS_CLOSE_WAIT_MS,
-				 ws_close_timeout_cb, ws);
-		if (ws->wsi)
-			lws_callback_on_writable(ws->wsi);
+		ws_close_after(ws, WS_CLOSE_WAIT_MS, ws_close_timeout_cb);
 		return;
 	case WS_CONNECTING:
 	case WS_WAITING:

@@ -14,18 +14,23 @@ BIG='message from the server over 65536 bytes'
 MASKED='WebSocket protocol error: masked frame from the server'
 UTF8='WebSocket protocol error: text message not valid UTF-8'
 
+# wait_count N ERE FILE: wait (10 s) until FILE has N lines matching ERE.
+wait_count() {
+	i=0
+	while n=$(grep -Ec "$2" "$3" 2>/dev/null); [ "${n:-0}" -lt "$1" ]; do
+		i=$((i + 1))
+		[ $i -lt 200 ] || { cat "$3" >&2; return 1; }
+		sleep 0.05
+	done
+}
+
 # hostile [-R] [-c N] ATTACK: start the scripted server in the background;
 # sets SRV_URL and SRV_PID; what it sees goes to srv.out.
 hostile() {
 	rm -f srv.out &&
 	{ perl "$HOSTILE" "$@" >srv.out 2>srv.err & } &&
 	SRV_PID=$! &&
-	i=0 &&
-	while ! grep -q '^port ' srv.out 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || return 1
-		sleep 0.05
-	done &&
+	wait_count 1 '^port ' srv.out &&
 	SRV_URL="ws://127.0.0.1:$(sed -n 's/^port //p' srv.out)/"
 }
 
@@ -136,29 +141,10 @@ test_expect_success 'ws-probe (glib loop, reconnecting): after a 1009 the next c
 '
 
 # sip-events, registered first: the server answers REGISTER 200, then
-# attacks; sip-events must reconnect and register again, then unregister
-# on SIGTERM and exit 0.
-cat >attacks <<EOF
-big65537 1009 $BIG
-big70000 1009 $BIG
-big10m 1009 $BIG
-endless 1009 $BIG
-len63 1009 $BIG
-headers100k 1009 $BIG
-message70000 1009 $BIG
-masked 1002 $MASKED
-badutf8 1007 $UTF8
-EOF
-
-# wait_count N ERE FILE: wait (10 s) until FILE has N lines matching ERE.
-wait_count() {
-	i=0
-	while n=$(grep -Ec "$2" "$3" 2>/dev/null); [ "${n:-0}" -lt "$1" ]; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || { cat "$3" >&2; return 1; }
-		sleep 0.05
-	done
-}
+# attacks (those above, and a MESSAGE to it with a 70,000-byte body);
+# sip-events must reconnect and register again, then unregister on SIGTERM
+# and exit 0.
+{ cat attacks && echo "message70000 1009 $BIG"; } >events-attacks
 
 while read -r attack code reason; do
 	test_expect_success "sip-events, registered: $attack gets our Close $code, then it registers again" '
@@ -193,6 +179,6 @@ while read -r attack code reason; do
 		EOF
 		test_cmp expect events
 	'
-done <attacks
+done <events-attacks
 
 test_done

@@ -297,6 +297,40 @@ static const char ok_head[] =
 	"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
 	"Sec-WebSocket-Protocol: sip\r\n\r\n";
 
+/* Heads with a 101 that must still be refused. */
+static const struct {
+	const char *name, *head, *reason;
+} refused[] = {
+	{"no subprotocol",
+	 "HTTP/1.1 101 OK\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+	 "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n",
+	 "server did not accept the sip subprotocol"},
+	{"another subprotocol (names in any case)",
+	 "HTTP/1.1 101 OK\r\nupgrade: WebSocket\r\n"
+	 "connection: keep-alive, Upgrade\r\n"
+	 "sec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+	 "sec-websocket-protocol: xmpp\r\n\r\n",
+	 "server did not accept the sip subprotocol"},
+	{"wrong Sec-WebSocket-Accept",
+	 "HTTP/1.1 101 OK\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+	 "Sec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n"
+	 "Sec-WebSocket-Protocol: sip\r\n\r\n",
+	 "WebSocket upgrade failed (wrong Sec-WebSocket-Accept)"},
+	{"no Upgrade header",
+	 "HTTP/1.1 101 OK\r\nConnection: Upgrade\r\n"
+	 "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+	 "Sec-WebSocket-Protocol: sip\r\n\r\n",
+	 "WebSocket upgrade failed (no Upgrade: websocket)"},
+	{"an extension not offered",
+	 "HTTP/1.1 101 OK\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+	 "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+	 "Sec-WebSocket-Extensions: permessage-deflate\r\n"
+	 "Sec-WebSocket-Protocol: sip\r\n\r\n",
+	 "WebSocket upgrade failed (an extension we did not offer)"},
+	{"not HTTP", "SIP/2.0 200 OK\r\n\r\n",
+	 "WebSocket upgrade failed (no HTTP status line)"},
+};
+
 static int response(const char *s, size_t len, size_t *head, int *status,
 		    char *reason, size_t size)
 {
@@ -354,45 +388,12 @@ static void test_handshake(void)
 	is_string("WebSocket upgrade refused: HTTP 404", reason, "... reason");
 	is_int(404, status, "... status");
 
-	snprintf(buf, sizeof(buf), "%s",
-		 "HTTP/1.1 101 OK\r\nUpgrade: websocket\r\n"
-		 "Connection: Upgrade\r\n"
-		 "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n");
-	is_int(EPROTO, response(buf, strlen(buf), &head, &status, reason,
-				sizeof(reason)),
-	       "no subprotocol: EPROTO");
-	is_string("server did not accept the sip subprotocol", reason,
-		  "... reason");
-	snprintf(buf, sizeof(buf), "%s",
-		 "HTTP/1.1 101 OK\r\nupgrade: WebSocket\r\n"
-		 "connection: keep-alive, Upgrade\r\n"
-		 "sec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
-		 "sec-websocket-protocol: xmpp\r\n\r\n");
-	is_int(EPROTO, response(buf, strlen(buf), &head, &status, reason,
-				sizeof(reason)),
-	       "another subprotocol: EPROTO");
-	is_string("server did not accept the sip subprotocol", reason,
-		  "... reason");
-	snprintf(buf, sizeof(buf), "%s",
-		 "HTTP/1.1 101 OK\r\nUpgrade: websocket\r\n"
-		 "Connection: Upgrade\r\n"
-		 "Sec-WebSocket-Accept: AAAAAAAAAAAAAAAAAAAAAAAAAAA=\r\n"
-		 "Sec-WebSocket-Protocol: sip\r\n\r\n");
-	is_int(EPROTO, response(buf, strlen(buf), &head, &status, reason,
-				sizeof(reason)),
-	       "wrong Sec-WebSocket-Accept: EPROTO");
-	is_string("WebSocket upgrade failed (wrong Sec-WebSocket-Accept)",
-		  reason, "... reason");
-	snprintf(buf, sizeof(buf), "%s",
-		 "HTTP/1.1 101 OK\r\nConnection: Upgrade\r\n"
-		 "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
-		 "Sec-WebSocket-Protocol: sip\r\n\r\n");
-	is_int(EPROTO, response(buf, strlen(buf), &head, &status, reason,
-				sizeof(reason)),
-	       "no Upgrade header: EPROTO");
-	is_int(EPROTO, response("SIP/2.0 200 OK\r\n\r\n", 18, &head, &status,
-				reason, sizeof(reason)),
-	       "not HTTP: EPROTO");
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		is_int(EPROTO, response(refused[i].head, strlen(refused[i].head),
+					&head, &status, reason, sizeof(reason)),
+		       "%s: EPROTO", refused[i].name);
+		is_string(refused[i].reason, reason, "... %s", refused[i].reason);
+	}
 	memcpy(buf, "HTTP/1.1 101 OK\r\n", 17);
 	for (i = 17; i < sizeof(buf); i++)
 		buf[i] = (i % 10) == 9 ? '\n' : (i % 10) == 8 ? '\r' : 'x';
