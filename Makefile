@@ -4,6 +4,7 @@
 #   make demo            install missing packages, build, show the main job end to end
 #   make install PREFIX=/usr/local DESTDIR=...
 #   make fuzz FUZZ_SECONDS=N    run each libFuzzer target N seconds (clang)
+#   make fuzz FUZZ_RUNS=N       ... or N executions each (the long campaign)
 #   make bench           benchmarks against named peers (prints figures, never fails on time)
 #   SANITIZE=1           ASan+UBSan for any target (separate build directory)
 #   STATIC_DEPS=1        tools with libwebsockets and OpenSSL linked in, non-PIE
@@ -186,7 +187,7 @@ $(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(wildcard lib/*.h)
 
 fuzz: deps
 	@$(MAKE) --no-print-directory fuzzers
-	@FUZZ_BUILD='$(FUZZ_BUILD)' FUZZ_SECONDS='$(FUZZ_SECONDS)' CORPUS='$(CORPUS)' \
+	@FUZZ_BUILD='$(FUZZ_BUILD)' FUZZ_SECONDS='$(FUZZ_SECONDS)' FUZZ_RUNS='$(FUZZ_RUNS)' CORPUS='$(CORPUS)' \
 		sh scripts/fuzz.sh $(FUZZERS:$(FUZZ_BUILD)/fuzz_%=%)
 
 bench: deps

@@ -15,8 +15,9 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/md5.h>
-#include <openssl/rand.h>
 #include <openssl/sha.h>
+
+#include "random.h"
 
 #define CNONCE_RANDOM_BYTES 16
 
@@ -1032,8 +1033,7 @@ static int new_cnonce(const struct digest_client *c, char *cnonce)
 		strcpy(cnonce, c->fixed_cnonce);
 		return 0;
 	}
-	/* OpenSSL's CSPRNG, as the project's randomness source. */
-	if (RAND_bytes(bin, sizeof(bin)) != 1)
+	if (random_bytes(bin, sizeof(bin)) != 0)
 		return EIO;
 	to_hex(bin, sizeof(bin), cnonce);
 	return 0;

@@ -11,8 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/rand.h>
-
+#include "random.h"
 #include "uri.h"
 #include "version.h"
 
@@ -2302,10 +2301,9 @@ int sip_instance_id_load(const char *state_dir, const char *profile,
 		err = errno;
 		goto out;
 	}
-	if (RAND_bytes(b, sizeof(b)) != 1) {
-		err = EIO;
+	err = random_bytes(b, sizeof(b));
+	if (err != 0)
 		goto out;
-	}
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
 	snprintf(uuid, sizeof(uuid),

@@ -14,7 +14,7 @@
  * server) with a random "<10 chars>.invalid" sent-by, ";rport" and a
  * random z9hG4bK branch; Contact <sip:RANDOM@RANDOM.invalid;transport=ws>,
  * plus ";ob" in the URI when an instance id is configured (RFC 5626 §5.4).
- * Random values come from OpenSSL's RAND_bytes. */
+ * Random values come from getrandom(2) (random.h). */
 #ifndef SIPWS_SIP_H
 #define SIPWS_SIP_H
 
@@ -325,7 +325,7 @@ const struct tsx_timers *sip_timers(const struct sip *sip);
 
 /* The RFC 5626 instance id of a profile: read from
  * "<state_dir>/<profile>/instance-id" (one UUID line), or made (UUID v4
- * from RAND_bytes, lowercase) and written there, creating the
+ * from getrandom(2), lowercase) and written there, creating the
  * directories (mode 0700) as needed. state_dir is the tool's state
  * directory, e.g. "$XDG_STATE_HOME/sipws"; profile NULL or "" means
  * "default". buf gets the bare UUID (36 characters + NUL). Returns 0,

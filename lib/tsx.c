@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/rand.h>
+#include "random.h"
 
 #define TSX_BUCKETS 256u
 
@@ -43,8 +43,10 @@ int tsx_token_new(char *buf, size_t size, size_t nchars)
 		return ENOSPC;
 	while (n < nchars) {
 		if (i == sizeof(rnd)) {
-			if (RAND_bytes(rnd, (int)sizeof(rnd)) != 1)
-				return EIO;
+			int err = random_bytes(rnd, sizeof(rnd));
+
+			if (err != 0)
+				return err;
 			i = 0;
 		}
 		/* 252 = 7 * 36: larger bytes are dropped to keep it uniform */

@@ -57,7 +57,7 @@ struct tsx_timers {
 void tsx_timers_init(struct tsx_timers *t, unsigned t1_ms,
 		     unsigned timeout_ms, bool reliable);
 
-/* Random tokens from OpenSSL's RAND_bytes, lowercase letters and digits
+/* Random tokens from getrandom(2) (random.h), lowercase letters and digits
  * only. tsx_token_new writes nchars characters (and a NUL): ENOSPC if
  * size <= nchars, EIO when there is no randomness. tsx_branch_new writes
  * TSX_BRANCH_COOKIE + TSX_BRANCH_RANDOM characters into buf[size >=

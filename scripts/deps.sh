@@ -55,10 +55,22 @@ if [ -n "$missing" ]; then
 		exit 1
 	fi
 	export DEBIAN_FRONTEND=noninteractive
+	# Another apt-get or unattended-upgrades may hold the package locks:
+	# wait for them (bounded by DEPS_LOCK_TIMEOUT seconds, saying who holds
+	# them) instead of failing. apt-get itself waits for the dpkg lock too,
+	# for the moment between our check and its start; `apt-get update`
+	# ignores that option for the lists lock, hence our own wait.
+	wait_s=${DEPS_LOCK_TIMEOUT:-600}
+	apt_locks="/var/lib/dpkg/lock-frontend /var/lib/dpkg/lock /var/lib/apt/lists/lock /var/cache/apt/archives/lock"
+	# shellcheck disable=SC2086
+	$SUDO perl "$(dirname "$0")/apt-lock-wait.pl" -t "$wait_s" $apt_locks
 	# A fresh machine has no package lists yet; refresh them once per run.
 	$SUDO apt-get update -qq >/dev/null
 	# shellcheck disable=SC2086
-	$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	$SUDO perl "$(dirname "$0")/apt-lock-wait.pl" -t "$wait_s" $apt_locks
+	# shellcheck disable=SC2086
+	$SUDO apt-get install -y -qq --no-install-recommends \
+		-o DPkg::Lock::Timeout="$wait_s" $missing >/dev/null
 fi
 
 # npm packages and the JsSIP bundle of the browser peer (quick when current).

@@ -1,5 +1,7 @@
 #!/bin/sh
-# Run each named libFuzzer target for FUZZ_SECONDS from its seeds. A target
+# Run each named libFuzzer target for FUZZ_SECONDS from its seeds, or for
+# FUZZ_RUNS executions when that is set (a long campaign outside CI:
+# `make fuzz FUZZ_RUNS=10000000`). A target
 # writes new inputs to a scratch corpus under the build directory; seeds in
 # fuzz/seeds/NAME and, for the SIP message parser, the shared RFC corpora are
 # read-only inputs. Crashes land in build/fuzz/findings/NAME and fail the run.
@@ -22,13 +24,19 @@ for name in "$@"; do
 	dict=""
 	[ -f "fuzz/$name.dict" ] && dict="-dict=fuzz/$name.dict"
 	log="$FUZZ_BUILD/$name.log"
-	echo "fuzz: $name for ${FUZZ_SECONDS}s"
+	if [ -n "${FUZZ_RUNS:-}" ]; then
+		limit="-runs=$FUZZ_RUNS" span="$FUZZ_RUNS runs"
+	else
+		limit="-max_total_time=$FUZZ_SECONDS" span="${FUZZ_SECONDS}s"
+	fi
+	echo "fuzz: $name for $span"
+	start=$(date +%s)
 	# shellcheck disable=SC2086
-	if "$bin" -max_total_time="$FUZZ_SECONDS" -print_final_stats=1 \
+	if "$bin" $limit -print_final_stats=1 \
 		-artifact_prefix="$findings/" -max_len=70000 $dict \
 		"$work" $seeds >"$log" 2>&1; then
 		execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-		echo "fuzz: $name: no finding in ${FUZZ_SECONDS}s (${execs:-?} runs)"
+		echo "fuzz: $name: no finding in $(($(date +%s) - start))s (${execs:-?} runs)"
 	else
 		echo "fuzz: $name: FINDING, see $log and $findings" >&2
 		tail -n 30 "$log" >&2
