@@ -9,10 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/random.h>
 
+/* SHA-1 through OpenSSL's direct function, deprecated in 3.0 but kept (as
+ * in digest.c): an EVP fetch initialises OpenSSL, which a ws:// run must
+ * not need (t0630). EVP_EncodeBlock is plain base64. */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/evp.h>
 #include <openssl/sha.h>
+
+#include "random.h"
 
 #define WSFRAME_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
@@ -32,30 +37,12 @@ static void say(char *reason, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int fill_random(void *buf, size_t len)
-{
-	unsigned char *p = buf;
-	ssize_t n;
-
-	while (len > 0) {
-		n = getrandom(p, len, 0);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* ---- opening handshake ---------------------------------------------- */
 
 int wsframe_key_generate(char key[WSFRAME_KEY_SIZE])
 {
 	unsigned char raw[16];
-	int err = fill_random(raw, sizeof(raw));
+	int err = random_bytes(raw, sizeof(raw));
 
 	if (err)
 		return err;
@@ -66,12 +53,12 @@ int wsframe_key_generate(char key[WSFRAME_KEY_SIZE])
 void wsframe_accept_compute(const char *key, char accept[WSFRAME_ACCEPT_SIZE])
 {
 	unsigned char sha[SHA_DIGEST_LENGTH];
-	char src[64 + sizeof(WSFRAME_GUID)];
-	int n;
+	SHA_CTX c;
 
-	/* keys are 24 characters; a longer one cannot match anyway */
-	n = snprintf(src, sizeof(src), "%.64s%s", key, WSFRAME_GUID);
-	SHA1((const unsigned char *)src, (size_t)n, sha);
+	SHA1_Init(&c);
+	SHA1_Update(&c, key, strlen(key));
+	SHA1_Update(&c, WSFRAME_GUID, sizeof(WSFRAME_GUID) - 1);
+	SHA1_Final(sha, &c);
 	EVP_EncodeBlock((unsigned char *)accept, sha, sizeof(sha));
 }
 
@@ -646,7 +633,7 @@ void wsframe_masker_init(struct wsframe_masker *m)
 void wsframe_mask_key(struct wsframe_masker *m, unsigned char key[4])
 {
 	if (m->pos + 4 > sizeof(m->pool)) {
-		if (fill_random(m->pool, sizeof(m->pool)) != 0) {
+		if (random_bytes(m->pool, sizeof(m->pool)) != 0) {
 			/* getrandom(2) does not fail once the pool is up;
 			 * a mask only defeats proxy cache poisoning */
 			size_t i;
