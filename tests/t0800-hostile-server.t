@@ -104,6 +104,23 @@ while read -r attack code reason; do
 	done
 done <attacks
 
+test_expect_success 'a server deaf to our Close is hung up on after 500 ms' '
+	hostile -D big70000 &&
+	test_expect_code 76 "$PROBE" -P "$SRV_URL" >out 2>err &&
+	wait $SRV_PID &&
+	printf "%s\n" "connected $SRV_URL" \
+		"disconnected $SRV_URL EMSGSIZE retry=none/0 ($BIG)" >expect &&
+	test_cmp expect out &&
+	server_saw OPTIONS 1009 >expect &&
+	echo eof >>expect &&
+	sed 1d srv.out >actual &&
+	test_cmp expect actual &&
+	connected=$(sed -n "s/^ws-probe: connected *//p" err) &&
+	closed=$(sed -n "s/^ws-probe: closed *//p" err) &&
+	awk -v m="${connected% ms}" -v c="${closed% ms}" \
+		"BEGIN { d = c - m; exit !(d >= 450 && d < 1500) }"
+'
+
 test_expect_success 'sip-msg: control bytes in a text frame are no protocol error' '
 	hostile control &&
 	sip-msg -c empty.conf -s "$SRV_URL" -u sip:alice@127.0.0.1 bob hello \

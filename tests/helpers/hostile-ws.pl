@@ -1,5 +1,5 @@
 #!/usr/bin/perl
-# hostile-ws.pl [-c CONNECTIONS] [-R] ATTACK: a scripted raw-socket
+# hostile-ws.pl [-c CONNECTIONS] [-D] [-R] ATTACK: a scripted raw-socket
 # WebSocket server (RFC 6455 by hand) that attacks its client, for
 # tests/t0800-hostile-server.t. It listens on a free port of 127.0.0.1 and
 # prints "port N" first, then one line per thing it sees:
@@ -10,7 +10,8 @@
 #   no connection        nobody came within 20 s
 # The first connection is attacked when the first SIP request arrives;
 # with -R, only after a REGISTER was answered 200 (the client is then
-# registered). Later connections (up to CONNECTIONS, default 1) are served
+# registered). With -D it is deaf to the client's Close: no answer, no
+# hang-up, it waits for the client to hang up. Later connections (up to CONNECTIONS, default 1) are served
 # politely: every request answered 200. Attacks (each as one frame unless
 # said otherwise):
 #   big65537 big70000 big10m  a text frame of that many bytes
@@ -33,8 +34,8 @@ use Time::HiRes qw(time);
 $SIG{PIPE} = 'IGNORE';
 $| = 1;
 my %opt;
-getopts('c:R', \%opt) && @ARGV == 1
-	or die "usage: hostile-ws.pl [-c connections] [-R] attack\n";
+getopts('c:DR', \%opt) && @ARGV == 1
+	or die "usage: hostile-ws.pl [-c connections] [-D] [-R] attack\n";
 my $attack = $ARGV[0];
 my $connections = $opt{c} // 1;
 my %attacks = map { $_ => 1 } qw(big65537 big70000 big10m endless len63
@@ -207,6 +208,7 @@ sub serve {
 			if ($op == 8) {
 				printf "close %d\n", length $payload >= 2 ?
 					unpack('n', $payload) : 0;
+				next if $opt{D} && $hostile;
 				# answer, then hang up: the client's part is done
 				syswrite($c, frame(8, substr($payload, 0, 2)));
 				return;
