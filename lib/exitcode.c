@@ -98,6 +98,8 @@ int exitcode_from_transport(int err)
 		/* no connection within the connect timeout or the deadline */
 		return EXIT_TIMEOUT;
 	case EMSGSIZE:
+	case EBADMSG: /* WebSocket protocol violation by the server */
+	case EILSEQ:  /* a text message from it not UTF-8 */
 		return EXIT_PROTOCOL;
 	case ENOMEM:
 		return EXIT_SOFTWARE;

@@ -49,7 +49,8 @@ int exitcode_from_errno(int err);
  * of ws.h) to an exit code: refused, unreachable, upgrade refused (EPROTO)
  * or lost -> 69; not connected in time (ETIMEDOUT) -> 75; TLS (ENOKEY
  * untrusted certificate, ECONNABORTED other handshake failure) -> 77;
- * oversized message (EMSGSIZE) -> 76. */
+ * oversized message (EMSGSIZE), WebSocket protocol violation (EBADMSG) or
+ * invalid UTF-8 (EILSEQ) from the server -> 76. */
 int exitcode_from_transport(int err);
 
 #endif

@@ -33,6 +33,7 @@ struct loop {
 	struct lws_context *context;
 	struct lws_vhost *vhost;     /* plain: ws:// and the signal pipe */
 	struct lws_vhost *tls_vhost; /* wss://, made on first use */
+	SSL_CTX *tls_ctx;            /* its client context */
 	char *tls_ca_file;
 	enum loop_backend backend;
 	const struct loop_glib *glib; /* LOOP_GLIB only */
@@ -207,6 +208,7 @@ static int loop_tls_client_ctx(struct lws *wsi, void *ssl_ctx)
 	if (!l || !ssl_ctx)
 		return 0;
 	SSL_CTX_set_info_callback(ssl_ctx, loop_tls_info);
+	l->tls_ctx = ssl_ctx;
 	if (l->tls_ca_file)
 		return 0;
 	if (!dir)
@@ -624,4 +626,9 @@ void *loop_lws_vhost(struct loop *l, bool tls)
 bool loop_lws_tls_insecure(const struct loop *l)
 {
 	return l->tls_insecure;
+}
+
+void *loop_tls_ctx(struct loop *l)
+{
+	return loop_lws_vhost(l, true) ? l->tls_ctx : NULL;
 }

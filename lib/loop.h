@@ -124,5 +124,8 @@ void *loop_lws_context(const struct loop *l);  /* struct lws_context * */
  * NULL if that fails) */
 void *loop_lws_vhost(struct loop *l, bool tls);
 bool loop_lws_tls_insecure(const struct loop *l);
+/* The TLS vhost's client SSL_CTX * (its trust settings), for a module
+ * that runs TLS itself over a raw connection; NULL if TLS cannot start. */
+void *loop_tls_ctx(struct loop *l);
 
 #endif

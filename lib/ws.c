@@ -1,6 +1,10 @@
-/* SIP over WebSocket (RFC 7118) on libwebsockets: server choice, failover
- * and JsSIP-style recovery, the write queue, message reassembly, RFC 5626
- * CRLF keepalives, and turning lws's failure strings into errno values. */
+/* SIP over WebSocket (RFC 7118): server choice, failover and JsSIP-style
+ * recovery, the write queue, RFC 5626 CRLF keepalives and WebSocket Pings,
+ * and turning lws's failure strings into errno values. libwebsockets
+ * carries the bytes only (a RAW client: TCP and TLS); the WebSocket
+ * protocol itself is wsframe.c's, so that every frame is bounded and
+ * checked here (lws 4.1's own client parser writes past its buffer when a
+ * receive callback gives up in the middle of a frame). */
 #include "ws.h"
 
 #include <errno.h>
@@ -14,13 +18,17 @@
 #include <unistd.h>
 
 #include <libwebsockets.h>
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
 #include "uri.h"
+#include "wsframe.h"
 
-#define WS_SUBPROTOCOL "sip"
 #define WS_CLOSE_WAIT_MS 2000 /* for the server's Close after ours */
+/* After a failure or the server's Close: our Close goes out, then the
+ * server has this long to hang up before we do. */
+#define WS_FAIL_WAIT_MS 500
 #define WS_NONE SIZE_MAX
 
 struct ws_srv {
@@ -36,7 +44,7 @@ struct ws_srv {
 struct ws_msg {
 	struct ws_msg *next;
 	size_t len;
-	unsigned char buf[]; /* LWS_PRE bytes for lws, then the message */
+	unsigned char buf[];
 };
 
 enum ws_state {
@@ -68,8 +76,7 @@ struct ws {
 	bool reconnect;
 	unsigned reconnect_min_secs, reconnect_max_secs;
 	unsigned keepalive_interval_ms, keepalive_timeout_ms;
-	lws_retry_bo_t idle_policy;
-	bool use_idle_policy;
+	unsigned ping_interval_ms;
 	size_t max_message;
 	size_t max_queue;
 
@@ -77,20 +84,38 @@ struct ws {
 	struct lws *wsi;
 	bool attempt_ended;   /* the current attempt was already handled */
 	unsigned attempts;    /* backoff rounds since the last connection */
-	uint64_t last_rx_ms;  /* last frame or Pong from the server */
+	uint64_t last_rx_ms;  /* last bytes from the server */
 	int pend_err;         /* our own reason for the close in progress */
 	char pend_reason[200];
 	char reason[240];     /* text of the last DISCONNECTED */
 
 	struct loop_timer t_attempt, t_connect, t_retry, t_keepalive, t_pong,
-		t_close;
+		t_close, t_ping;
+
+	/* the connection in progress */
+	bool transport_up;   /* TCP (and TLS) up: the upgrade is ours */
+	SSL *ssl;            /* wss://: TLS over the raw connection */
+	bool tls_done;       /* its handshake is complete */
+	bool request_due;    /* the upgrade request is to be written */
+	char key[WSFRAME_KEY_SIZE];
+	char head[WSFRAME_HEAD_MAX];
+	size_t head_len;
+	struct wsframe_decoder dec;
+	struct wsframe_masker masker;
+	bool failing;        /* our Close is out or due; input is ignored */
+	bool ping_due, ping_outstanding;
+	uint64_t ping_sent_ms;
+	unsigned char pong[WSFRAME_CONTROL_MAX];
+	size_t pong_len;
+	bool pong_due;
+	unsigned char close_payload[WSFRAME_CONTROL_MAX];
+	size_t close_len;
+	bool close_due, close_sent;
+	unsigned char *tx; /* LWS_PRE, then one encoded frame */
+	size_t tx_cap;
 
 	struct ws_msg *q_head, *q_tail;
 	size_t q_count;
-
-	char *rx;
-	size_t rx_len, rx_cap;
-	bool rx_binary;
 
 	uint64_t rng;
 	int busy;  /* > 0 while our code is on the stack */
@@ -258,12 +283,12 @@ static void ws_queue_clear(struct ws *ws)
 
 static int ws_queue_add(struct ws *ws, const char *p, size_t len, bool front)
 {
-	struct ws_msg *m = malloc(sizeof(*m) + LWS_PRE + len);
+	struct ws_msg *m = malloc(sizeof(*m) + len);
 
 	if (!m)
 		return ENOMEM;
 	m->len = len;
-	memcpy(m->buf + LWS_PRE, p, len);
+	memcpy(m->buf, p, len);
 	if (front) {
 		m->next = ws->q_head;
 		ws->q_head = m;
@@ -292,6 +317,10 @@ static void ws_detach(struct ws *ws, bool kill)
 	struct lws *wsi = ws->wsi;
 
 	ws->wsi = NULL;
+	if (ws->ssl) {
+		SSL_free(ws->ssl);
+		ws->ssl = NULL;
+	}
 	if (!wsi)
 		return;
 	lws_set_opaque_user_data(wsi, NULL);
@@ -307,6 +336,7 @@ static void ws_stop_timers(struct ws *ws)
 	loop_timer_cancel(&ws->t_keepalive);
 	loop_timer_cancel(&ws->t_pong);
 	loop_timer_cancel(&ws->t_close);
+	loop_timer_cancel(&ws->t_ping);
 }
 
 static void ws_attempt_cb(void *arg);
@@ -328,7 +358,7 @@ static void ws_ended(struct ws *ws, int err, const char *reason, bool kill)
 	ws_detach(ws, kill);
 	ws_probe_drop(ws, false);
 	ws_stop_timers(ws);
-	ws->rx_len = 0;
+	wsframe_decoder_reset(&ws->dec);
 
 	if (ws->switch_to != WS_NONE) {
 		/* the handler heard of it when ws_switch began the close */
@@ -429,20 +459,16 @@ static bool ws_contains(const char *s, const char *needle)
 static int ws_classify_failure(struct ws *ws, struct lws *wsi,
 			       const char *msg, char *reason, size_t size)
 {
-	int status;
-
 	if (ws->pend_err) {
 		snprintf(reason, size, "%s", ws->pend_reason);
 		return ws->pend_err;
 	}
 	if (!msg)
 		msg = "";
-	/* lws 4.1 words a failed verification as a bare "connect SSL err":
-	 * the session still holds OpenSSL's verdict */
-	if (wsi && ws->srv[ws->cur].secure &&
-	    !loop_lws_tls_insecure(ws->loop)) {
-		SSL *ssl = lws_get_ssl(wsi);
-		long vr = ssl ? SSL_get_verify_result(ssl) : X509_V_OK;
+	(void)wsi;
+	/* the session holds OpenSSL's verdict */
+	if (ws->ssl && !loop_lws_tls_insecure(ws->loop)) {
+		long vr = SSL_get_verify_result(ws->ssl);
 
 		if (vr != X509_V_OK) {
 			snprintf(reason, size, "certificate not trusted: %s",
@@ -459,16 +485,6 @@ static int ws_classify_failure(struct ws *ws, struct lws *wsi,
 		snprintf(reason, size, "TLS handshake failed (%.120s)", msg);
 		return WS_ETLS;
 	}
-	if (ws_contains(msg, "HS:") || ws_contains(msg, "upgrade")) {
-		status = wsi ? (int)lws_http_client_http_response(wsi) : 0;
-		if (status > 0 && status != 101)
-			snprintf(reason, size,
-				 "WebSocket upgrade refused: HTTP %d", status);
-		else
-			snprintf(reason, size, "WebSocket upgrade failed (%.120s)",
-				 msg);
-		return EPROTO;
-	}
 	if (ws_contains(msg, "getaddrinfo") || ws_contains(msg, "DNS") ||
 	    ws_contains(msg, "dns")) {
 		snprintf(reason, size, "cannot resolve %s",
@@ -476,14 +492,12 @@ static int ws_classify_failure(struct ws *ws, struct lws *wsi,
 		return EHOSTUNREACH;
 	}
 	if (ws->state == WS_OPEN) {
-		/* lws hangs up silently when its Pings go unanswered */
-		if (ws->use_idle_policy &&
-		    loop_now_ms() - ws->last_rx_ms + 500 >=
-			    ws->idle_policy.secs_since_valid_hangup * 1000ull) {
-			snprintf(reason, size, "no answer to WebSocket pings");
-			return ETIMEDOUT;
-		}
 		snprintf(reason, size, "connection lost");
+		return ECONNRESET;
+	}
+	if (ws->transport_up) {
+		/* TCP (and TLS) were up: the server hung up on the upgrade */
+		snprintf(reason, size, "connection closed during the upgrade");
 		return ECONNRESET;
 	}
 	if (ws_contains(msg, "connect") || !*msg) {
@@ -594,6 +608,50 @@ static void ws_close_timeout_cb(void *arg)
 	ws_leave(ws);
 }
 
+/* The server did not hang up after our Close (a failure, or the answer to
+ * its own Close): we do. */
+static void ws_fail_timeout_cb(void *arg)
+{
+	struct ws *ws = arg;
+
+	ws_enter(ws);
+	ws_ended(ws, ws->pend_err ? ws->pend_err : ECONNRESET,
+		 ws->pend_err ? ws->pend_reason : "connection lost", true);
+	ws_leave(ws);
+}
+
+/* WebSocket Ping after ping_interval_ms without a byte from the server;
+ * hang up when nothing answers it for as long again. */
+static void ws_ping_cb(void *arg)
+{
+	struct ws *ws = arg;
+	uint64_t now = loop_now_ms(), next;
+
+	ws_enter(ws);
+	if (ws->state != WS_OPEN || ws->failing || !ws->wsi)
+		goto out;
+	if (ws->ping_outstanding &&
+	    now - ws->ping_sent_ms + 50 >= ws->ping_interval_ms) {
+		ws_ended(ws, ETIMEDOUT, "no answer to WebSocket pings", true);
+		goto out;
+	}
+	if (!ws->ping_outstanding &&
+	    now - ws->last_rx_ms + 50 >= ws->ping_interval_ms) {
+		loop_log(ws->loop, LOOP_LOG_DEBUG, "%s: sending WebSocket Ping",
+			 ws->srv[ws->cur].url);
+		ws->ping_due = true;
+		ws->ping_outstanding = true;
+		ws->ping_sent_ms = now;
+		lws_callback_on_writable(ws->wsi);
+	}
+	next = (ws->ping_outstanding ? ws->ping_sent_ms : ws->last_rx_ms) +
+	       ws->ping_interval_ms;
+	loop_timer_start(&ws->t_ping, ws->loop, next > now ? next - now : 1,
+			 ws_ping_cb, ws);
+out:
+	ws_leave(ws);
+}
+
 /* One connection attempt to ws->srv[ws->cur]. */
 static void ws_attempt(struct ws *ws)
 {
@@ -604,12 +662,22 @@ static void ws_attempt(struct ws *ws)
 	ws->attempt_ended = false;
 	ws->pend_err = 0;
 	ws->pend_reason[0] = '\0';
-	ws->rx_len = 0;
+	ws->transport_up = false;
+	ws->tls_done = false;
+	ws->request_due = false;
+	ws->head_len = 0;
+	ws->failing = false;
+	ws->ping_due = ws->ping_outstanding = false;
+	ws->pong_due = false;
+	ws->close_due = ws->close_sent = false;
+	wsframe_decoder_reset(&ws->dec);
 
 	memset(&ci, 0, sizeof(ci));
 	ci.context = loop_lws_context(ws->loop);
-	ci.vhost = loop_lws_vhost(ws->loop, s->secure);
-	if (!ci.vhost) {
+	/* TLS is ours too (lws 4.1 cannot start it on a raw client): its
+	 * trust settings come from the loop's TLS context */
+	ci.vhost = loop_lws_vhost(ws->loop, false);
+	if (!ci.vhost || (s->secure && !loop_tls_ctx(ws->loop))) {
 		ws_ended(ws, WS_ETLS, "cannot set up TLS", false);
 		return;
 	}
@@ -617,22 +685,10 @@ static void ws_attempt(struct ws *ws)
 	ci.port = (int)s->port;
 	ci.path = s->path;
 	ci.host = s->host_header;
-	ci.protocol = WS_SUBPROTOCOL;
+	ci.method = "RAW"; /* the WebSocket protocol is ours */
 	ci.local_protocol_name = LOOP_LWS_PROTOCOL;
 	ci.opaque_user_data = &ws->lh;
 	ci.pwsi = &ws->wsi;
-	if (ws->use_idle_policy)
-		ci.retry_and_idle_policy = &ws->idle_policy;
-	if (s->secure) {
-		/* the name check is ours (ws_check_peer_name): lws's cannot
-		 * match IP literals against IP SANs */
-		ci.ssl_connection = LCCSCF_USE_SSL |
-				    LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK;
-		if (loop_lws_tls_insecure(ws->loop))
-			ci.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED |
-					     LCCSCF_ALLOW_INSECURE |
-					     LCCSCF_ALLOW_EXPIRED;
-	}
 
 	loop_log(ws->loop, ws->info, "%s: connecting", s->url);
 	loop_timer_start(&ws->t_connect, ws->loop, ws->connect_timeout_ms,
@@ -662,10 +718,11 @@ static void ws_attempt(struct ws *ws)
 static int ws_check_peer_name(struct ws *ws, struct lws *wsi)
 {
 	struct ws_srv *s = &ws->srv[ws->cur];
-	SSL *ssl = lws_get_ssl(wsi);
+	SSL *ssl = ws->ssl;
 	X509 *cert;
 	int ok;
 
+	(void)wsi;
 	if (!ssl) {
 		ws_set_pending(ws, WS_ETLS, "no TLS session");
 		return -1;
@@ -692,34 +749,185 @@ static int ws_check_peer_name(struct ws *ws, struct lws *wsi)
 	return 0;
 }
 
-/* lws would write "Origin: http://<origin>": the header is ours. */
-static int ws_append_origin(struct ws *ws, void *in, size_t len)
-{
-	char **p = in;
-	int n;
+/* Writing: one frame per writeable callback, encoded into ws->tx. */
 
-	if (!ws->origin)
+static int ws_tx_reserve(struct ws *ws, size_t len)
+{
+	size_t need = LWS_PRE + WSFRAME_HEADER_MAX + len;
+	unsigned char *p;
+
+	if (need <= ws->tx_cap)
 		return 0;
-	n = snprintf(*p, len, "Origin: %s\r\n", ws->origin);
-	if (n < 0 || (size_t)n >= len)
-		return -1;
-	*p += n;
+	p = realloc(ws->tx, need);
+	if (!p)
+		return ENOMEM;
+	ws->tx = p;
+	ws->tx_cap = need;
 	return 0;
 }
 
-static int ws_check_subprotocol(struct ws *ws, struct lws *wsi)
+/* lws keeps what the socket does not take at once and writes it before
+ * the next writeable callback. */
+static int ws_write_raw(struct ws *ws, struct lws *wsi, unsigned char *p,
+			size_t len)
 {
-	char buf[64];
-	int n;
+	int n = lws_write(wsi, p, len, LWS_WRITE_RAW);
 
-	n = lws_hdr_copy(wsi, buf, sizeof(buf), WSI_TOKEN_PROTOCOL);
-	if (n <= 0 || strcmp(buf, WS_SUBPROTOCOL) != 0) {
-		ws_set_pending(ws, EPROTO,
-			       "server did not accept the sip subprotocol");
+	if (n < 0 || (size_t)n < len) {
+		ws_set_pending(ws, ECONNRESET, "write failed");
 		return -1;
 	}
 	return 0;
 }
+
+/* What OpenSSL has to send goes out on the raw connection. */
+static int ws_tls_flush(struct ws *ws, struct lws *wsi)
+{
+	unsigned char buf[LWS_PRE + 16384];
+	BIO *wbio = SSL_get_wbio(ws->ssl);
+	int n;
+
+	while (BIO_ctrl_pending(wbio) > 0) {
+		n = BIO_read(wbio, buf + LWS_PRE, 16384);
+		if (n <= 0)
+			break;
+		if (ws_write_raw(ws, wsi, buf + LWS_PRE, (size_t)n))
+			return -1;
+	}
+	return 0;
+}
+
+static int ws_tx_raw(struct ws *ws, struct lws *wsi, size_t len)
+{
+	if (!ws->ssl)
+		return ws_write_raw(ws, wsi, ws->tx + LWS_PRE, len);
+	/* a memory BIO takes everything */
+	if (len && SSL_write(ws->ssl, ws->tx + LWS_PRE, (int)len) != (int)len) {
+		ws_set_pending(ws, WS_ETLS, "TLS write failed");
+		return -1;
+	}
+	return ws_tls_flush(ws, wsi);
+}
+
+static int ws_tx_frame(struct ws *ws, struct lws *wsi, enum wsframe_opcode op,
+		       const void *p, size_t len)
+{
+	unsigned char key[4];
+	size_t n;
+
+	if (ws_tx_reserve(ws, len)) {
+		ws_set_pending(ws, ENOMEM, "out of memory");
+		return -1;
+	}
+	wsframe_mask_key(&ws->masker, key);
+	n = wsframe_encode(ws->tx + LWS_PRE, ws->tx_cap - LWS_PRE, op, p, len,
+			   key);
+	return ws_tx_raw(ws, wsi, n);
+}
+
+static int ws_send_request(struct ws *ws, struct lws *wsi)
+{
+	struct ws_srv *s = &ws->srv[ws->cur];
+	size_t len = 0;
+	int err;
+
+	ws->request_due = false;
+	err = wsframe_key_generate(ws->key);
+	if (!err)
+		err = ws_tx_reserve(ws, WSFRAME_HEAD_MAX);
+	if (!err)
+		err = wsframe_upgrade_request((char *)ws->tx + LWS_PRE,
+					      ws->tx_cap - LWS_PRE, &len,
+					      s->path, s->host_header,
+					      ws->origin, ws->key);
+	if (err) {
+		ws_set_pending(ws, ENOMEM, "cannot build the upgrade request");
+		return -1;
+	}
+	return ws_tx_raw(ws, wsi, len);
+}
+
+/* Our Close is next: no more keepalives, and h runs after wait_ms unless
+ * the connection ended before. */
+static void ws_close_after(struct ws *ws, uint64_t wait_ms, loop_timer_h *h)
+{
+	loop_timer_cancel(&ws->t_keepalive);
+	loop_timer_cancel(&ws->t_pong);
+	loop_timer_cancel(&ws->t_ping);
+	loop_timer_start(&ws->t_close, ws->loop, wait_ms, h, ws);
+	if (ws->wsi)
+		lws_callback_on_writable(ws->wsi);
+}
+
+/* Our Close with code (0: none) goes out instead of anything else due,
+ * input is ignored from now on, and the server has WS_FAIL_WAIT_MS to
+ * hang up. */
+static void ws_close_now(struct ws *ws, unsigned code)
+{
+	ws->close_len = code ? wsframe_close_payload(ws->close_payload, code,
+						     NULL) : 0;
+	ws->close_due = true;
+	ws->failing = true;
+	ws->pong_due = ws->ping_due = false;
+	ws_close_after(ws, WS_FAIL_WAIT_MS, ws_fail_timeout_cb);
+}
+
+/* Fail the connection (RFC 6455 §7.1.7). */
+static void ws_fail(struct ws *ws, int err, unsigned code, const char *reason)
+{
+	if (ws->failing)
+		return;
+	loop_log(ws->loop, LOOP_LOG_INFO, "%s: %s; closing with %u",
+		 ws->srv[ws->cur].url, reason, code);
+	ws_set_pending(ws, err, "%s", reason);
+	ws_close_now(ws, code);
+}
+
+static int ws_writeable(struct ws *ws, struct lws *wsi)
+{
+	struct ws_msg *m;
+
+	if (ws->request_due)
+		return ws_send_request(ws, wsi);
+	if (ws->state != WS_OPEN && ws->state != WS_CLOSING)
+		return 0;
+	if (ws->close_sent)
+		return 0; /* nothing goes after a Close */
+	if (ws->close_due) {
+		ws->close_sent = true;
+		return ws_tx_frame(ws, wsi, WSFRAME_CLOSE, ws->close_payload,
+				   ws->close_len);
+	}
+	if (ws->pong_due) {
+		ws->pong_due = false;
+		if (ws_tx_frame(ws, wsi, WSFRAME_PONG, ws->pong, ws->pong_len))
+			return -1;
+	} else if (ws->ping_due) {
+		ws->ping_due = false;
+		if (ws_tx_frame(ws, wsi, WSFRAME_PING, NULL, 0))
+			return -1;
+	} else if ((m = ws->q_head) != NULL) {
+		if (ws_tx_frame(ws, wsi, WSFRAME_TEXT, m->buf, m->len))
+			return -1;
+		loop_log(ws->loop, LOOP_LOG_DEBUG, "%s: sent %zu bytes",
+			 ws->srv[ws->cur].url, m->len);
+		ws->q_head = m->next;
+		if (!ws->q_head)
+			ws->q_tail = NULL;
+		ws->q_count--;
+		free(m);
+	} else if (ws->state == WS_CLOSING) {
+		/* the queue is written: our Close, then await the server's */
+		ws->close_len = wsframe_close_payload(
+			ws->close_payload, WSFRAME_CLOSE_NORMAL, NULL);
+		ws->close_due = true;
+	}
+	if (ws->pong_due || ws->ping_due || ws->q_head || ws->close_due)
+		lws_callback_on_writable(wsi);
+	return 0;
+}
+
+/* Reading */
 
 static void ws_established(struct ws *ws)
 {
@@ -729,9 +937,13 @@ static void ws_established(struct ws *ws)
 	loop_timer_cancel(&ws->t_connect);
 	ws->state = WS_OPEN;
 	ws->attempts = 0;
+	ws->last_rx_ms = loop_now_ms();
 	if (ws->keepalive_interval_ms)
 		loop_timer_start(&ws->t_keepalive, ws->loop,
 				 ws->keepalive_interval_ms, ws_keepalive_cb, ws);
+	if (ws->ping_interval_ms)
+		loop_timer_start(&ws->t_ping, ws->loop, ws->ping_interval_ms,
+				 ws_ping_cb, ws);
 	if (ws->q_head)
 		lws_callback_on_writable(ws->wsi);
 	loop_log(ws->loop, ws->info, "%s: connected", s->url);
@@ -775,129 +987,266 @@ static void ws_message(struct ws *ws, const char *p, size_t len, bool binary)
 	ws_emit(ws, &ev);
 }
 
-/* Returns -1 to have lws close the connection. */
-static int ws_receive(struct ws *ws, struct lws *wsi, const char *in,
-		      size_t len)
+/* The server's Close: answer it, then wait for the server to hang up. */
+static void ws_peer_closed(struct ws *ws, const struct wsframe_event *fe)
 {
-	size_t remaining = lws_remaining_packet_payload(wsi);
-	bool complete = lws_is_final_fragment(wsi) && remaining == 0;
-	char *p;
+	char text[WSFRAME_CONTROL_MAX];
+	size_t i;
 
-	if (lws_is_first_fragment(wsi)) {
-		ws->rx_len = 0;
-		ws->rx_binary = lws_frame_is_binary(wsi) != 0;
+	if (ws->state == WS_CLOSING) {
+		/* the answer to ours: done */
+		ws_ended(ws, 0, "closed", true);
+		return;
 	}
-	if (ws->rx_len == 0 && complete) {
-		if (len > ws->max_message)
-			goto too_big;
-		ws_message(ws, in, len, ws->rx_binary);
-		return 0;
-	}
-	if (len > ws->max_message - ws->rx_len ||
-	    remaining > ws->max_message - ws->rx_len - len)
-		goto too_big;
-	if (ws->rx_len + len > ws->rx_cap) {
-		size_t cap = ws->rx_cap ? ws->rx_cap : 4096;
-
-		while (cap < ws->rx_len + len)
-			cap *= 2;
-		if (cap > ws->max_message)
-			cap = ws->max_message;
-		p = realloc(ws->rx, cap);
-		if (!p) {
-			ws_set_pending(ws, ENOMEM, "out of memory");
-			return -1;
-		}
-		ws->rx = p;
-		ws->rx_cap = cap;
-	}
-	memcpy(ws->rx + ws->rx_len, in, len);
-	ws->rx_len += len;
-	if (complete) {
-		len = ws->rx_len;
-		ws->rx_len = 0;
-		ws_message(ws, ws->rx, len, ws->rx_binary);
-	}
-	return 0;
-
-too_big:
-	ws_set_pending(ws, EMSGSIZE, "message from the server over %zu bytes",
-		       ws->max_message);
-	lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
-			 (unsigned char *)"message too large", 17);
-	return -1;
+	/* the reason is the server's text: no control bytes in ours */
+	for (i = 0; i < fe->len && i < sizeof(text) - 1; i++)
+		text[i] = (unsigned char)fe->data[i] < 0x20 ||
+				  fe->data[i] == 0x7f ? '?' : fe->data[i];
+	text[i] = '\0';
+	if (fe->close_code == WSFRAME_CLOSE_NO_STATUS)
+		ws_set_pending(ws, ECONNRESET, "closed by the server");
+	else
+		ws_set_pending(ws, ECONNRESET, "closed by the server (%u%s%s)",
+			       fe->close_code, i ? " " : "", text);
+	ws_close_now(ws, fe->close_code == WSFRAME_CLOSE_NO_STATUS ?
+				 0 : fe->close_code);
 }
 
-static int ws_writeable(struct ws *ws, struct lws *wsi)
+/* The decoder's events; non-zero stops decoding (the connection ended,
+ * or the handler freed us). */
+static int ws_frame_event(const struct wsframe_event *fe, void *arg)
 {
-	struct ws_msg *m = ws->q_head;
+	struct ws *ws = arg;
+
+	switch (fe->type) {
+	case WSFRAME_EVENT_MESSAGE:
+		ws_message(ws, fe->data, fe->len, fe->binary);
+		break;
+	case WSFRAME_EVENT_PING:
+		memcpy(ws->pong, fe->data, fe->len);
+		ws->pong_len = fe->len;
+		ws->pong_due = true;
+		if (ws->wsi)
+			lws_callback_on_writable(ws->wsi);
+		break;
+	case WSFRAME_EVENT_PONG:
+		break;
+	case WSFRAME_EVENT_CLOSE:
+		ws_peer_closed(ws, fe);
+		return 1;
+	}
+	return ws->dead || ws->attempt_ended || ws->failing;
+}
+
+static void ws_decode(struct ws *ws, const char *in, size_t len)
+{
+	char why[160], reason[200];
+	int err;
+
+	if (len == 0)
+		return;
+	err = wsframe_decode(&ws->dec, in, len, ws_frame_event, ws, why,
+			     sizeof(why));
+	if (err == 0 || err == ECANCELED)
+		return;
+	if (err == EMSGSIZE)
+		snprintf(reason, sizeof(reason),
+			 "message from the server over %zu bytes",
+			 ws->max_message);
+	else if (err == ENOMEM)
+		snprintf(reason, sizeof(reason), "out of memory");
+	else
+		snprintf(reason, sizeof(reason),
+			 "WebSocket protocol error: %s", why);
+	ws_fail(ws, err, wsframe_decoder_close_code(&ws->dec), reason);
+}
+
+/* The upgrade response, then frames. */
+static void ws_receive(struct ws *ws, const char *in, size_t len)
+{
+	char reason[200];
+	size_t n, head_end = 0;
+	int status, err;
+
+	if ((ws->state == WS_OPEN || ws->state == WS_CLOSING) &&
+	    !ws->failing) {
+		/* closing: the server's answer to our Close ends it sooner */
+		ws->last_rx_ms = loop_now_ms();
+		ws->ping_outstanding = false;
+		ws_decode(ws, in, len);
+		return;
+	}
+	if (ws->state != WS_CONNECTING || !ws->transport_up)
+		return; /* failing or closing: the rest is not looked at */
+	n = sizeof(ws->head) - ws->head_len;
+	if (n > len)
+		n = len;
+	memcpy(ws->head + ws->head_len, in, n);
+	ws->head_len += n;
+	err = wsframe_upgrade_response(ws->head, ws->head_len, ws->key,
+				       &head_end, &status, reason,
+				       sizeof(reason));
+	if (err == EAGAIN)
+		return;
+	if (err) {
+		ws_ended(ws, EPROTO, reason, true);
+		return;
+	}
+	ws_established(ws);
+	if (ws->dead || ws->attempt_ended || ws->state != WS_OPEN)
+		return;
+	/* frames that came with the head */
+	ws_decode(ws, ws->head + head_end, ws->head_len - head_end);
+	if (ws->dead || ws->attempt_ended || ws->state != WS_OPEN ||
+	    ws->failing)
+		return;
+	ws_decode(ws, in + n, len - n);
+}
+
+/* TCP, and TLS for wss://, are up: the upgrade request goes next. */
+static void ws_transport_up(struct ws *ws, struct lws *wsi)
+{
+	if (ws->transport_up)
+		return;
+	ws->transport_up = true;
+	if (ws->srv[ws->cur].secure && !loop_lws_tls_insecure(ws->loop) &&
+	    ws_check_peer_name(ws, wsi)) {
+		ws_ended(ws, ws->pend_err, ws->pend_reason, true);
+		return;
+	}
+	ws->request_due = true;
+	lws_callback_on_writable(wsi);
+}
+
+/* TLS on the raw connection, through memory BIOs. */
+
+static void ws_tls_failed(struct ws *ws)
+{
+	char reason[sizeof(ws->reason)], err[120];
+	long vr = SSL_get_verify_result(ws->ssl);
+	int e;
+
+	if (vr != X509_V_OK && !loop_lws_tls_insecure(ws->loop)) {
+		snprintf(reason, sizeof(reason), "certificate not trusted: %s",
+			 X509_verify_cert_error_string(vr));
+		e = WS_ETLS_VERIFY;
+	} else {
+		ERR_error_string_n(ERR_peek_last_error(), err, sizeof(err));
+		snprintf(reason, sizeof(reason), "TLS handshake failed (%s)",
+			 err);
+		e = WS_ETLS;
+	}
+	ERR_clear_error();
+	ws_ended(ws, e, reason, true);
+}
+
+static void ws_tls_start(struct ws *ws, struct lws *wsi)
+{
+	struct ws_srv *s = &ws->srv[ws->cur];
+	BIO *rbio, *wbio;
+	int r;
+
+	if (ws->ssl)
+		return;
+	ws->ssl = SSL_new(loop_tls_ctx(ws->loop));
+	rbio = BIO_new(BIO_s_mem());
+	wbio = BIO_new(BIO_s_mem());
+	if (!ws->ssl || !rbio || !wbio) {
+		BIO_free(rbio);
+		BIO_free(wbio);
+		ws_ended(ws, WS_ETLS, "cannot set up TLS", true);
+		return;
+	}
+	SSL_set_bio(ws->ssl, rbio, wbio);
+	SSL_set_connect_state(ws->ssl);
+	/* the name check is ws_check_peer_name's (IP SANs for literals) */
+	SSL_set_verify(ws->ssl, loop_lws_tls_insecure(ws->loop) ?
+				SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
+	/* SNI: a host name only, never an IP literal (RFC 6066 §3) */
+	if (s->host_type != URI_HOST_IPV4 && s->host_type != URI_HOST_IPV6)
+		SSL_set_tlsext_host_name(ws->ssl, s->host);
+	r = SSL_do_handshake(ws->ssl);
+	if (r <= 0 && SSL_get_error(ws->ssl, r) != SSL_ERROR_WANT_READ) {
+		ws_tls_failed(ws);
+		return;
+	}
+	if (ws_tls_flush(ws, wsi))
+		ws_ended(ws, ws->pend_err, ws->pend_reason, true);
+}
+
+static bool ws_gone(struct ws *ws, struct lws *wsi)
+{
+	return ws->dead || ws->attempt_ended || ws->wsi != wsi || !ws->ssl;
+}
+
+static void ws_tls_receive(struct ws *ws, struct lws *wsi, const char *in,
+			   size_t len)
+{
+	char buf[16384];
 	int n;
 
-	if (!m) {
-		if (ws->state == WS_CLOSING) {
-			lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL,
-					 (unsigned char *)"bye", 3);
-			return -1;
+	if (BIO_write(SSL_get_rbio(ws->ssl), in, (int)len) != (int)len) {
+		ws_ended(ws, ENOMEM, "out of memory", true);
+		return;
+	}
+	if (!ws->tls_done) {
+		n = SSL_do_handshake(ws->ssl);
+		if (ws_tls_flush(ws, wsi)) {
+			ws_ended(ws, ws->pend_err, ws->pend_reason, true);
+			return;
 		}
-		return 0;
+		if (n <= 0) {
+			if (SSL_get_error(ws->ssl, n) != SSL_ERROR_WANT_READ)
+				ws_tls_failed(ws);
+			return;
+		}
+		ws->tls_done = true;
+		ws_transport_up(ws, wsi);
+		if (ws_gone(ws, wsi))
+			return;
 	}
-	n = lws_write(wsi, m->buf + LWS_PRE, m->len, LWS_WRITE_TEXT);
-	if (n < 0 || (size_t)n < m->len) {
-		ws_set_pending(ws, ECONNRESET, "write failed");
-		return -1;
+	for (;;) {
+		n = SSL_read(ws->ssl, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		ws_receive(ws, buf, (size_t)n);
+		if (ws_gone(ws, wsi))
+			return;
 	}
-	loop_log(ws->loop, LOOP_LOG_DEBUG, "%s: sent %zu bytes",
-		 ws->srv[ws->cur].url, m->len);
-	ws->q_head = m->next;
-	if (!ws->q_head)
-		ws->q_tail = NULL;
-	ws->q_count--;
-	free(m);
-	if (ws->q_head || ws->state == WS_CLOSING)
-		lws_callback_on_writable(wsi);
-	return 0;
+	switch (SSL_get_error(ws->ssl, n)) {
+	case SSL_ERROR_WANT_READ:
+	case SSL_ERROR_ZERO_RETURN: /* close_notify: the TCP close follows */
+		ERR_clear_error();
+		break;
+	default:
+		ERR_clear_error();
+		ws_ended(ws, ECONNRESET, "TLS error on the connection", true);
+	}
 }
 
 static int ws_lws_event(struct ws *ws, struct lws *wsi, int reason,
 			void *in, size_t len)
 {
 	switch (reason) {
-	case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
-		if (ws->srv[ws->cur].secure &&
-		    !loop_lws_tls_insecure(ws->loop) &&
-		    ws_check_peer_name(ws, wsi))
-			return -1;
-		return ws_append_origin(ws, in, len);
-	case LWS_CALLBACK_CLIENT_FILTER_PRE_ESTABLISH:
-		return ws_check_subprotocol(ws, wsi);
-	case LWS_CALLBACK_CLIENT_ESTABLISHED:
-		ws->last_rx_ms = loop_now_ms();
-		ws_established(ws);
+	case LWS_CALLBACK_RAW_CONNECTED:
+	case LWS_CALLBACK_RAW_ADOPT:
+		if (ws->srv[ws->cur].secure)
+			ws_tls_start(ws, wsi);
+		else
+			ws_transport_up(ws, wsi);
 		return 0;
-	case LWS_CALLBACK_CLIENT_RECEIVE:
-		ws->last_rx_ms = loop_now_ms();
-		return ws_receive(ws, wsi, in, len);
-	case LWS_CALLBACK_CLIENT_RECEIVE_PONG:
-		ws->last_rx_ms = loop_now_ms();
+	case LWS_CALLBACK_RAW_RX:
+		if (ws->ssl)
+			ws_tls_receive(ws, wsi, in, len);
+		else if (!ws->srv[ws->cur].secure)
+			ws_receive(ws, in, len);
 		return 0;
-	case LWS_CALLBACK_CLIENT_WRITEABLE:
+	case LWS_CALLBACK_RAW_WRITEABLE:
 		return ws_writeable(ws, wsi);
-	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
-		if (len >= 2) {
-			const unsigned char *b = in;
-
-			ws_set_pending(ws, ECONNRESET,
-				       "closed by the server (%u%s%.*s)",
-				       (unsigned)(b[0] << 8 | b[1]),
-				       len > 2 ? " " : "", (int)(len - 2),
-				       (const char *)in + 2);
-		} else {
-			ws_set_pending(ws, ECONNRESET, "closed by the server");
-		}
-		return 0;
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 		ws_connection_failed(ws, wsi, in, len);
 		return 0;
+	case LWS_CALLBACK_RAW_CLOSE:
 	case LWS_CALLBACK_CLIENT_CLOSED:
 	case LWS_CALLBACK_WSI_DESTROY:
 		if (ws->state == WS_CLOSING)
@@ -906,7 +1255,7 @@ static int ws_lws_event(struct ws *ws, struct lws *wsi, int reason,
 			ws_connection_failed(ws, wsi, NULL, 0);
 		return 0;
 	default:
-		return lws_callback_http_dummy(wsi, reason, NULL, in, len);
+		return 0;
 	}
 }
 
@@ -1126,15 +1475,12 @@ int ws_alloc(struct ws **wsp, struct loop *loop, const struct ws_config *cfg,
 	ws->keepalive_timeout_ms = cfg->keepalive_timeout_ms ?
 					   cfg->keepalive_timeout_ms :
 					   WS_KEEPALIVE_TIMEOUT_MS;
-	if (cfg->ping_interval_secs) {
-		unsigned secs = cfg->ping_interval_secs > 30000 ?
-					30000 : cfg->ping_interval_secs;
-
-		ws->use_idle_policy = true;
-		ws->idle_policy.secs_since_valid_ping = (uint16_t)secs;
-		ws->idle_policy.secs_since_valid_hangup = (uint16_t)(2 * secs);
-	}
+	if (cfg->ping_interval_secs)
+		ws->ping_interval_ms = (cfg->ping_interval_secs > 30000 ?
+					30000 : cfg->ping_interval_secs) * 1000u;
 	ws->max_message = cfg->max_message ? cfg->max_message : WS_MAX_MESSAGE;
+	wsframe_decoder_init(&ws->dec, ws->max_message);
+	wsframe_masker_init(&ws->masker);
 	ws->max_queue = cfg->max_queue ? cfg->max_queue : WS_MAX_QUEUE;
 	if (getrandom(&ws->rng, sizeof(ws->rng), GRND_NONBLOCK) !=
 	    (ssize_t)sizeof(ws->rng))
@@ -1224,12 +1570,7 @@ void ws_close(struct ws *ws)
 	case WS_OPEN:
 		/* the queue drains first, then our Close frame */
 		ws->state = WS_CLOSING;
-		loop_timer_cancel(&ws->t_keepalive);
-		loop_timer_cancel(&ws->t_pong);
-		loop_timer_start(&ws->t_close, ws->loop, WS_CLOSE_WAIT_MS,
-				 ws_close_timeout_cb, ws);
-		if (ws->wsi)
-			lws_callback_on_writable(ws->wsi);
+		ws_close_after(ws, WS_CLOSE_WAIT_MS, ws_close_timeout_cb);
 		return;
 	case WS_CONNECTING:
 	case WS_WAITING:
@@ -1254,7 +1595,8 @@ static void ws_destroy(struct ws *ws)
 	ws_probe_drop(ws, true);
 	ws_detach(ws, true);
 	ws_queue_clear(ws);
-	free(ws->rx);
+	wsframe_decoder_fini(&ws->dec);
+	free(ws->tx);
 	for (i = 0; ws->srv && i < ws->nsrv; i++) {
 		free(ws->srv[i].url);
 		free(ws->srv[i].host);

@@ -14,7 +14,10 @@
 
 struct ws;
 
-/* Reasons given with WS_EVENT_DISCONNECTED (errno values):
+/* The WebSocket protocol is wsframe.c's; libwebsockets only carries TCP
+ * (and TLS runs over it through OpenSSL with the loop's trust settings).
+ *
+ * Reasons given with WS_EVENT_DISCONNECTED (errno values):
  *   ECONNREFUSED   nobody listening (TCP refused)
  *   EHOSTUNREACH   name resolution failed, or no route to the host
  *   ETIMEDOUT      connection (TCP + TLS + upgrade) not up within
@@ -25,7 +28,19 @@ struct ws;
  *   WS_ETLS_VERIFY the server's certificate is not trusted (unknown CA,
  *                  expired, or not for this host): tools exit 77
  *   WS_ETLS        another TLS handshake failure: tools exit 77 too
- *   EMSGSIZE       a message from the server exceeded max_message
+ *   EMSGSIZE       a message from the server exceeded max_message:
+ *                  "message from the server over N bytes" (our Close
+ *                  says 1009, sent before any of its payload is kept)
+ *   EBADMSG        the server broke RFC 6455 (a masked frame, reserved
+ *                  bits, an unknown opcode, a bad control frame or
+ *                  fragmentation, a 64-bit length with its top bit set, a
+ *                  bad Close frame): "WebSocket protocol error: <what>",
+ *                  our Close says 1002
+ *   EILSEQ         a text message from the server is not UTF-8:
+ *                  "WebSocket protocol error: text message not valid
+ *                  UTF-8", our Close says 1007
+ *                  After each of these three the server has 500 ms to
+ *                  hang up after our Close before we do; tools exit 76.
  *   ECONNRESET     an established connection was lost (the server closed
  *                  it, or the TCP connection broke), or the server hung up
  *                  during the upgrade
@@ -85,8 +100,9 @@ struct ws_config {
 	 * keepalive_timeout_ms. The server's pings are always answered. */
 	unsigned keepalive_interval_ms;
 	unsigned keepalive_timeout_ms;
-	/* WebSocket Ping after this many idle seconds, and hang up when the
-	 * Pong is missing for as long again (0: never). */
+	/* WebSocket Ping after this many seconds without a byte from the
+	 * server, and hang up (ETIMEDOUT) when nothing answers it for as
+	 * long again (0: never). The server's Pings are always answered. */
 	unsigned ping_interval_secs;
 	size_t max_message; /* largest message received, reassembled */
 	size_t max_queue;   /* messages waiting to be written */

@@ -61,6 +61,8 @@ static const char *errno_name(int err)
 	case WS_ETLS_VERIFY: return "WS_ETLS_VERIFY";
 	case WS_ETLS: return "WS_ETLS";
 	case EMSGSIZE: return "EMSGSIZE";
+	case EBADMSG: return "EBADMSG";
+	case EILSEQ: return "EILSEQ";
 	case ECONNRESET: return "ECONNRESET";
 	default: return "E?";
 	}

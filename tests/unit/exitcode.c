@@ -26,7 +26,7 @@ int main(void)
 	size_t i;
 	size_t n = sizeof(status_cases) / sizeof(status_cases[0]);
 
-	plan(n + 14);
+	plan(n + 16);
 	for (i = 0; i < n; i++)
 		is_int(status_cases[i].want,
 		       exitcode_from_sip_status(status_cases[i].status,
@@ -55,5 +55,9 @@ int main(void)
 	       "connect timeout -> 75");
 	is_int(EXIT_PROTOCOL, exitcode_from_transport(EMSGSIZE),
 	       "oversized message -> 76");
+	is_int(EXIT_PROTOCOL, exitcode_from_transport(EBADMSG),
+	       "WebSocket protocol error -> 76");
+	is_int(EXIT_PROTOCOL, exitcode_from_transport(EILSEQ),
+	       "text message not UTF-8 -> 76");
 	return 0;
 }
