@@ -11,16 +11,9 @@ command -v sip-register >/dev/null 2>&1 ||
 
 kamailio_start
 
-mkdir -p "$XDG_CONFIG_HOME/sipws"
-cat >"$XDG_CONFIG_HOME/sipws/config" <<EOF
-websocket.servers = $KAM_WS_URL
-websocket.connection_recovery_min_interval = 1
-websocket.connection_recovery_max_interval = 2
-[user]
-uri = sip:alice@127.0.0.1
-sip_auth_password = $KAM_ALICE_PASSWORD
-EOF
-chmod 600 "$XDG_CONFIG_HOME/sipws/config"
+kamailio_alice_config \
+	"websocket.connection_recovery_min_interval = 1" \
+	"websocket.connection_recovery_max_interval = 2"
 
 CLOSED_PORT=$(perl "$SIPWS_SOURCE/tests/kamailio/free-ports.pl" 1)
 

@@ -13,14 +13,7 @@ command -v md5sum >/dev/null 2>&1 ||
 
 kamailio_start
 
-mkdir -p "$XDG_CONFIG_HOME/sipws"
-cat >"$XDG_CONFIG_HOME/sipws/config" <<EOF
-websocket.servers = $KAM_WS_URL
-[user]
-uri = sip:alice@127.0.0.1
-sip_auth_password = $KAM_ALICE_PASSWORD
-EOF
-chmod 600 "$XDG_CONFIG_HOME/sipws/config"
+kamailio_alice_config
 
 # Our contacts are random: sip:<token>@<token>.invalid;transport=ws;ob.
 normalize() {

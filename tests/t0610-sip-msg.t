@@ -9,14 +9,7 @@ command -v sip-msg >/dev/null 2>&1 || test_skip_all 'sip-msg is not built'
 
 kamailio_start
 
-mkdir -p "$XDG_CONFIG_HOME/sipws"
-cat >"$XDG_CONFIG_HOME/sipws/config" <<EOF
-websocket.servers = $KAM_WS_URL
-[user]
-uri = sip:alice@127.0.0.1
-sip_auth_password = $KAM_ALICE_PASSWORD
-EOF
-chmod 600 "$XDG_CONFIG_HOME/sipws/config"
+kamailio_alice_config
 : >empty.conf
 
 CLOSED_PORT=$(perl "$SIPWS_SOURCE/tests/kamailio/free-ports.pl" 1)

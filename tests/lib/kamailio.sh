@@ -428,6 +428,23 @@ kamailio_pid() {
 	cat "$kam__d/pid"
 }
 
+# kamailio_alice_config [LINE...]: the user config file of the tests'
+# default account, alice on the current instance over ws://, with LINEs
+# (e.g. "websocket.connection_recovery_min_interval = 1") before [user].
+kamailio_alice_config() {
+	mkdir -p "$XDG_CONFIG_HOME/sipws" &&
+	{
+		echo "websocket.servers = $KAM_WS_URL"
+		for kam__line in "$@"; do
+			echo "$kam__line"
+		done
+		echo "[user]"
+		echo "uri = sip:alice@127.0.0.1"
+		echo "sip_auth_password = $KAM_ALICE_PASSWORD"
+	} >"$XDG_CONFIG_HOME/sipws/config" &&
+	chmod 600 "$XDG_CONFIG_HOME/sipws/config"
+}
+
 kamailio_add_user() {
 	if [ $# -lt 2 ]; then
 		kam__say "usage: kamailio_add_user USER PASSWORD [NAME]"
