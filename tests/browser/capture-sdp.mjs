@@ -83,6 +83,23 @@ try {
 		}
 		await pair('audio', { audio: true });
 		await pair('av', { audio: true, video: true });
+		// Video stopped after the first exchange: the re-offer and its
+		// answer carry a port-0 (rejected) m-line.
+		{
+			const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+			const a = new RTCPeerConnection(config);
+			const b = new RTCPeerConnection(config);
+			stream.getTracks().forEach((t) => a.addTrack(t, stream));
+			await b.setRemoteDescription({ type: 'offer', sdp: await local(a, await a.createOffer()) });
+			await a.setRemoteDescription({ type: 'answer', sdp: await local(b, await b.createAnswer()) });
+			a.getTransceivers().forEach((t) => { if (t.sender.track && t.sender.track.kind === 'video') t.stop(); });
+			out['chromium-av-video-stopped-offer'] = await local(a, await a.createOffer());
+			await b.setRemoteDescription({ type: 'offer', sdp: out['chromium-av-video-stopped-offer'] });
+			out['chromium-av-video-stopped-answer'] = await local(b, await b.createAnswer());
+			a.close();
+			b.close();
+			stream.getTracks().forEach((t) => t.stop());
+		}
 		for (const [name, sdp] of remote) {
 			const stream = await navigator.mediaDevices.getUserMedia({ audio: true });
 			const pc = new RTCPeerConnection(config);

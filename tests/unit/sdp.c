@@ -95,23 +95,24 @@ static struct sdp *load(const char *name)
 static void test_corpus(void)
 {
 	char *dir = corpus_dir();
-	struct dirent *de;
+	struct dirent **entries, *de;
 	size_t files = 0;
-	DIR *d;
+	int count, e;
 
 	if (dir == NULL) {
 		skip("SIPWS_SOURCE is not set (run through make test)");
 		return;
 	}
-	d = opendir(dir);
-	if (d == NULL)
+	count = scandir(dir, &entries, NULL, alphasort);
+	if (count < 0)
 		bail("cannot open %s", dir);
-	while ((de = readdir(d)) != NULL) {
-		size_t nlen = strlen(de->d_name), len, want_len, out_len;
+	for (e = 0; e < count; e++) {
+		size_t nlen = strlen(entries[e]->d_name), len, want_len, out_len;
 		char *path, *text, *want, *out = NULL, reason[160];
 		struct sdp *sdp = NULL, *again = NULL;
 		int err;
 
+		de = entries[e];
 		if (nlen < 5 || strcmp(de->d_name + nlen - 4, ".sdp") != 0)
 			continue;
 		files++;
@@ -142,8 +143,10 @@ static void test_corpus(void)
 		free(text);
 		free(path);
 	}
-	closedir(d);
-	ok(files >= 18, "the corpus has at least 18 files (%zu)", files);
+	for (e = 0; e < count; e++)
+		free(entries[e]);
+	free(entries);
+	ok(files >= 20, "the corpus has at least 20 files (%zu)", files);
 	free(dir);
 }
 
@@ -246,6 +249,16 @@ static void test_chromium_offer(void)
 	   span_eq(conn.addrtype, "IP4"), "chromium av: c= of the audio");
 	ok(sdp_attr_has(s, SDP_SESSION, "extmap-allow-mixed"),
 	   "chromium av: session flag kept");
+	sdp_free(s);
+
+	s = load("chromium-av-video-stopped-offer.sdp");
+	ok(!sdp_media_rejected(s, 0) && sdp_media_rejected(s, 1),
+	   "chromium stopped video: port 0, audio kept");
+	ok(sdp_media_in_group(s, 0, "BUNDLE") && !sdp_media_in_group(s, 1, "BUNDLE"),
+	   "chromium stopped video: out of the BUNDLE group");
+	sdp_free(s);
+	s = load("chromium-av-video-stopped-answer.sdp");
+	ok(sdp_media_rejected(s, 1), "chromium stopped video answer: port 0");
 	sdp_free(s);
 
 	s = load("chromium-av-hold-offer.sdp");
