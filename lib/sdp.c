@@ -349,13 +349,13 @@ static const struct {
 
 static int hex_value(unsigned char c)
 {
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
+	static const char digits[] = "0123456789abcdef";
+	const char *at;
+
+	if (!is_digit(c) && !is_alpha(c))
+		return -1;
+	at = strchr(digits, c | 0x20); /* 'A' -> 'a'; digits keep 0x20 */
+	return at ? (int)(at - digits) : -1;
 }
 
 static int fingerprint_parse(struct span value, struct sdp_fingerprint *fp,
@@ -1225,6 +1225,13 @@ bool sdp_attr_has(const struct sdp *sdp, size_t section, const char *name)
 	return name != NULL && attr_index(section_of(sdp, section), name, 0) >= 0;
 }
 
+/* The value of the nth a=NAME for a typed getter writing into out. */
+static int attr_for(const struct sdp *sdp, size_t section, const char *name,
+		    size_t nth, const void *out, struct span *value)
+{
+	return out == NULL ? EINVAL : sdp_attr_get(sdp, section, name, nth, value);
+}
+
 int sdp_attr_inherited(const struct sdp *sdp, size_t media, const char *name,
 		       struct span *value)
 {
@@ -1477,11 +1484,9 @@ int sdp_candidate_get(const struct sdp *sdp, size_t section, size_t nth,
 		      struct sdp_candidate *cand)
 {
 	struct span value;
-	int err = sdp_attr_get(sdp, section, "candidate", nth, &value);
+	int err = attr_for(sdp, section, "candidate", nth, cand, &value);
 
-	if (err || cand == NULL)
-		return err ? err : EINVAL;
-	return candidate_parse(value, cand, NULL);
+	return err ? err : candidate_parse(value, cand, NULL);
 }
 
 void sdp_ice_get(const struct sdp *sdp, size_t media, struct sdp_ice *ice)
@@ -1577,44 +1582,36 @@ int sdp_ssrc_get(const struct sdp *sdp, size_t media, size_t nth,
 		 struct sdp_ssrc *ssrc)
 {
 	struct span value;
-	int err = sdp_attr_get(sdp, media, "ssrc", nth, &value);
+	int err = attr_for(sdp, media, "ssrc", nth, ssrc, &value);
 
-	if (err || ssrc == NULL)
-		return err ? err : EINVAL;
-	return ssrc_parse(value, ssrc);
+	return err ? err : ssrc_parse(value, ssrc);
 }
 
 int sdp_ssrc_group_get(const struct sdp *sdp, size_t media, size_t nth,
 		       struct sdp_ssrc_group *group)
 {
 	struct span value;
-	int err = sdp_attr_get(sdp, media, "ssrc-group", nth, &value);
+	int err = attr_for(sdp, media, "ssrc-group", nth, group, &value);
 
-	if (err || group == NULL)
-		return err ? err : EINVAL;
-	return ssrc_group_parse(value, group, NULL);
+	return err ? err : ssrc_group_parse(value, group, NULL);
 }
 
 int sdp_msid_get(const struct sdp *sdp, size_t media, size_t nth,
 		 struct sdp_msid *msid)
 {
 	struct span value;
-	int err = sdp_attr_get(sdp, media, "msid", nth, &value);
+	int err = attr_for(sdp, media, "msid", nth, msid, &value);
 
-	if (err || msid == NULL)
-		return err ? err : EINVAL;
-	return msid_parse(value, msid);
+	return err ? err : msid_parse(value, msid);
 }
 
 int sdp_extmap_get(const struct sdp *sdp, size_t media, size_t nth,
 		   struct sdp_extmap *ext)
 {
 	struct span value;
-	int err = sdp_attr_get(sdp, media, "extmap", nth, &value);
+	int err = attr_for(sdp, media, "extmap", nth, ext, &value);
 
-	if (err || ext == NULL)
-		return err ? err : EINVAL;
-	return extmap_parse(value, ext);
+	return err ? err : extmap_parse(value, ext);
 }
 
 /* Index of the section's direction attribute, or -1. */

@@ -87,15 +87,18 @@ struct sdp_line {
 	struct span name;   /* a= only */
 	struct span value;  /* a= only; null for a flag */
 };
-/* Number of lines of a section (ENOENT-free: 0 for a bad index). */
+/* Number of lines of a section (0 for an unknown section). */
 size_t sdp_line_count(const struct sdp *sdp, size_t section);
+/* The index-th line of a section: ENOENT past the end, EINVAL for an
+ * unknown section. */
 int sdp_line_at(const struct sdp *sdp, size_t section, size_t index,
 		struct sdp_line *line);
 /* The nth (0-based) line of that type in the section; ENOENT if none. */
 int sdp_line_get(const struct sdp *sdp, size_t section, char type, size_t nth,
 		 struct span *text);
-/* The nth a=NAME (name case-sensitive, as RFC 8866 §5.13 says) of the
- * section: 0 with its value (null span for a flag), or ENOENT. */
+/* The nth a=NAME of the section (names compared exactly, as browsers and
+ * webrtcbin write them): 0 with its value (null span for a flag), or
+ * ENOENT. */
 int sdp_attr_get(const struct sdp *sdp, size_t section, const char *name,
 		 size_t nth, struct span *value);
 bool sdp_attr_has(const struct sdp *sdp, size_t section, const char *name);

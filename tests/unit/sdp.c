@@ -503,91 +503,95 @@ static void test_bad(void)
 	}
 }
 
+/* A limit case: parsing buf[0..len) gives want (0 or E2BIG) and, when
+ * refused, that reason. Returns the message when accepted. */
+static struct sdp *limit(const char *buf, size_t len, int want,
+			 const char *want_reason, const char *what)
+{
+	struct sdp *s = NULL;
+	char reason[160];
+
+	is_int(want, sdp_parse(&s, buf, len, reason, sizeof(reason)), "%s: %s",
+	       what, want ? "refused" : "accepted");
+	if (want != 0)
+		is_string(want_reason, reason, "%s: reason", what);
+	return s;
+}
+
+/* Append fmt (a repeated piece) to buf n times. */
+static size_t repeat(char *buf, size_t size, size_t len, size_t n,
+		     const char *piece)
+{
+	while (n-- > 0)
+		len += (size_t)snprintf(buf + len, size - len, "%s", piece);
+	return len;
+}
+
 /* Each limit: the largest accepted, one more refused with its reason. */
 static void test_limits(void)
 {
 	size_t size = 2 * SDP_MAX_SIZE, len, i;
-	char *buf = malloc(size), reason[160];
-	struct sdp *s = NULL;
+	char *buf = malloc(size);
+	struct sdp *s;
 
 	if (buf == NULL)
 		bail("out of memory");
-	/* Line length. */
 	len = (size_t)snprintf(buf, size, HEAD "a=x:");
 	memset(buf + len, 'y', SDP_MAX_LINE - 4);
 	len += SDP_MAX_LINE - 4;
-	is_int(0, sdp_parse(&s, buf, len, reason, sizeof(reason)),
-	       "a line of %d bytes is accepted", SDP_MAX_LINE);
-	sdp_free(s);
-	s = NULL;
+	sdp_free(limit(buf, len, 0, NULL, "a line of 1024 bytes"));
 	buf[len++] = 'y';
-	is_int(E2BIG, sdp_parse(&s, buf, len, reason, sizeof(reason)),
-	       "a line of %d bytes is refused", SDP_MAX_LINE + 1);
-	is_string("line 5: over 1024 bytes", reason, "line limit reason");
-	/* m-lines. */
-	len = (size_t)snprintf(buf, size, HEAD);
-	for (i = 0; i < SDP_MAX_MEDIA; i++)
-		len += (size_t)snprintf(buf + len, size - len, "m=audio 0 RTP/AVP 0\r\n");
-	is_int(0, sdp_parse(&s, buf, len, reason, sizeof(reason)),
-	       "%d m-lines are accepted", SDP_MAX_MEDIA);
+	limit(buf, len, E2BIG, "line 5: over 1024 bytes", "a line of 1025 bytes");
+
+	len = repeat(buf, size, (size_t)snprintf(buf, size, HEAD), SDP_MAX_MEDIA,
+		     "m=audio 0 RTP/AVP 0\r\n");
+	s = limit(buf, len, 0, NULL, "64 m-lines");
 	is_int(SDP_MAX_MEDIA, sdp_media_count(s), "all counted");
 	ok(sdp_media_rejected(s, 63), "port 0: rejected m-line");
 	sdp_free(s);
-	s = NULL;
-	len += (size_t)snprintf(buf + len, size - len, "m=audio 0 RTP/AVP 0\r\n");
-	is_int(E2BIG, sdp_parse(&s, buf, len, reason, sizeof(reason)),
-	       "%d m-lines are refused", SDP_MAX_MEDIA + 1);
-	is_string("line 69: over 64 m-lines", reason, "m-line limit reason");
-	/* Lines in a section. */
-	len = (size_t)snprintf(buf, size, HEAD);
-	for (i = 4; i < SDP_MAX_LINES; i++)
-		len += (size_t)snprintf(buf + len, size - len, "a=x\r\n");
-	is_int(0, sdp_parse(&s, buf, len, reason, sizeof(reason)),
-	       "%d lines in a section are accepted", SDP_MAX_LINES);
+	len = repeat(buf, size, len, 1, "m=audio 0 RTP/AVP 0\r\n");
+	limit(buf, len, E2BIG, "line 69: over 64 m-lines", "65 m-lines");
+
+	len = repeat(buf, size, (size_t)snprintf(buf, size, HEAD),
+		     SDP_MAX_LINES - 4, "a=x\r\n");
+	s = limit(buf, len, 0, NULL, "1024 lines in a section");
 	is_int(E2BIG, sdp_attr_add(s, SDP_SESSION, "y", NULL),
 	       "an edit past the line limit is refused");
 	sdp_free(s);
-	s = NULL;
-	len += (size_t)snprintf(buf + len, size - len, "a=x\r\n");
-	is_int(E2BIG, sdp_parse(&s, buf, len, reason, sizeof(reason)),
-	       "%d lines in a section are refused", SDP_MAX_LINES + 1);
-	is_string("line 1025: over 1024 lines in a section", reason,
-		  "line count reason");
-	/* Size. */
-	len = (size_t)snprintf(buf, size, HEAD);
-	while (len < SDP_MAX_SIZE - 40)
-		len += (size_t)snprintf(buf + len, size - len,
-					"%s", "m=audio 0 RTP/AVP 0\r\n");
-	memset(buf + len, 'a', SDP_MAX_SIZE + 1 - len);
-	is_int(E2BIG, sdp_parse(&s, buf, SDP_MAX_SIZE + 1, reason, sizeof(reason)),
-	       "%d bytes are refused", SDP_MAX_SIZE + 1);
-	is_string("SDP over 65536 bytes", reason, "size limit reason");
-	/* Candidate extensions. */
-	len = (size_t)snprintf(buf, size, HEAD MLINE "a=candidate:1 1 udp 1 h 5 typ host");
+	len = repeat(buf, size, len, 1, "a=x\r\n");
+	limit(buf, len, E2BIG, "line 1025: over 1024 lines in a section",
+	      "1025 lines in a section");
+
+	len = repeat(buf, size, (size_t)snprintf(buf, size, HEAD),
+		     SDP_MAX_SIZE / 21, "m=audio 0 RTP/AVP 0\r\n");
+	ok(len > SDP_MAX_SIZE, "input over the size limit built");
+	limit(buf, SDP_MAX_SIZE + 1, E2BIG, "SDP over 65536 bytes",
+	      "65537 bytes");
+
+	len = (size_t)snprintf(buf, size, HEAD MLINE
+			       "a=candidate:1 1 udp 1 h 5 typ host");
 	for (i = 0; i < SDP_MAX_CANDIDATE_EXT; i++)
 		len += (size_t)snprintf(buf + len, size - len, " x%zu 1", i);
-	is_int(0, sdp_parse(&s, buf, len, reason, sizeof(reason)),
-	       "%d candidate extensions are accepted", SDP_MAX_CANDIDATE_EXT);
-	sdp_free(s);
-	s = NULL;
-	len += (size_t)snprintf(buf + len, size - len, " y 1");
-	is_int(E2BIG, sdp_parse(&s, buf, len, reason, sizeof(reason)),
-	       "%d candidate extensions are refused", SDP_MAX_CANDIDATE_EXT + 1);
-	is_string("line 6: candidate: more than 16 extensions", reason,
-		  "candidate extension reason");
-	/* Fingerprint and ssrc-group sizes. */
-	len = (size_t)snprintf(buf, size, HEAD "a=fingerprint:x 00");
-	for (i = 1; i < SDP_MAX_FINGERPRINT + 1; i++)
-		len += (size_t)snprintf(buf + len, size - len, ":%02zx", i);
-	is_int(E2BIG, sdp_parse(&s, buf, len, reason, sizeof(reason)),
-	       "a fingerprint of 65 bytes is refused");
-	is_string("line 5: fingerprint: over 64 bytes", reason, "fingerprint reason");
-	len = (size_t)snprintf(buf, size, HEAD MLINE "a=ssrc-group:SIM");
-	for (i = 0; i <= SDP_MAX_SSRC_GROUP; i++)
-		len += (size_t)snprintf(buf + len, size - len, " %zu", i);
-	is_int(E2BIG, sdp_parse(&s, buf, len, reason, sizeof(reason)),
-	       "an ssrc-group of 17 is refused");
-	is_string("line 6: ssrc-group: over 16 SSRCs", reason, "ssrc-group reason");
+	sdp_free(limit(buf, len, 0, NULL, "16 candidate extensions"));
+	len = repeat(buf, size, len, 1, " y 1");
+	limit(buf, len, E2BIG, "line 6: candidate: more than 16 extensions",
+	      "17 candidate extensions");
+
+	len = repeat(buf, size, (size_t)snprintf(buf, size, HEAD
+						 "a=fingerprint:x 00"),
+		     SDP_MAX_FINGERPRINT - 1, ":ab");
+	sdp_free(limit(buf, len, 0, NULL, "a fingerprint of 64 bytes"));
+	len = repeat(buf, size, len, 1, ":ab");
+	limit(buf, len, E2BIG, "line 5: fingerprint: over 64 bytes",
+	      "a fingerprint of 65 bytes");
+
+	len = repeat(buf, size, (size_t)snprintf(buf, size, HEAD MLINE
+						 "a=ssrc-group:SIM"),
+		     SDP_MAX_SSRC_GROUP, " 1");
+	sdp_free(limit(buf, len, 0, NULL, "an ssrc-group of 16"));
+	len = repeat(buf, size, len, 1, " 1");
+	limit(buf, len, E2BIG, "line 6: ssrc-group: over 16 SSRCs",
+	      "an ssrc-group of 17");
 	free(buf);
 }
 
