@@ -114,6 +114,8 @@ static void edit(const char *text, size_t len)
 	int err;
 
 	require(sdp_parse(&s, text, len, NULL, 0) == 0);
+	err = sdp_origin_version_bump(s);
+	require(err == 0 || err == ERANGE || err == E2BIG);
 	for (m = 0; m < sdp_media_count(s); m++) {
 		char mid[24];
 

@@ -1649,14 +1649,26 @@ enum sdp_direction sdp_direction_reverse(enum sdp_direction dir)
 
 /* ---- edits -------------------------------------------------------------- */
 
+/* New text owned by the message, len bytes plus a NUL. */
+static char *own_text(struct sdp *sdp, size_t len)
+{
+	struct owned *o = malloc(sizeof(*o) + len + 1);
+
+	if (o == NULL)
+		return NULL;
+	o->next = sdp->owned;
+	sdp->owned = o;
+	return o->text;
+}
+
 /* A checked a= line over new owned text. */
 static int make_attr(struct sdp *sdp, const char *name, const char *value,
 		     struct line *l)
 {
 	size_t nlen = strlen(name), vlen = value ? strlen(value) : 0;
 	size_t len = nlen + (value ? 1 + vlen : 0);
-	struct owned *o;
 	struct span vspan;
+	char *text;
 
 	if (len > SDP_MAX_LINE - 2)
 		return E2BIG;
@@ -1666,15 +1678,13 @@ static int make_attr(struct sdp *sdp, const char *name, const char *value,
 	vspan = value ? span_make(value, vlen) : SPAN_NULL;
 	if (check_attr(span_make(name, nlen), vspan, NULL) != 0)
 		return EINVAL;
-	o = malloc(sizeof(*o) + len + 1);
-	if (o == NULL)
+	text = own_text(sdp, len);
+	if (text == NULL)
 		return ENOMEM;
-	snprintf(o->text, len + 1, "%s%s%s", name, value ? ":" : "",
+	snprintf(text, len + 1, "%s%s%s", name, value ? ":" : "",
 		 value ? value : "");
-	o->next = sdp->owned;
-	sdp->owned = o;
 	l->type = 'a';
-	l->text = span_make(o->text, len);
+	l->text = span_make(text, len);
 	line_split(l);
 	return 0;
 }
@@ -1890,4 +1900,33 @@ int sdp_end_of_candidates_add(struct sdp *sdp, size_t media)
 		    span_eq(s->lines[i].name, "candidate"))
 			at = i + 1;
 	return insert_attr(sdp, media, at, "end-of-candidates", NULL);
+}
+
+int sdp_origin_version_bump(struct sdp *sdp)
+{
+	struct section *s = section_of(sdp, SDP_SESSION);
+	struct sdp_origin o;
+	unsigned long long version;
+	char *text;
+	size_t i, len;
+
+	if (s == NULL || sdp_origin_get(sdp, &o) != 0)
+		return EINVAL;
+	if (!number(o.session_version, ~0ULL, &version) || version == ~0ULL)
+		return ERANGE;
+	len = o.username.len + o.session_id.len + o.nettype.len +
+	      o.addrtype.len + o.address.len + 25;
+	text = own_text(sdp, len);
+	if (text == NULL)
+		return ENOMEM;
+	len = (size_t)snprintf(text, len + 1, "%.*s %.*s %llu %.*s %.*s %.*s",
+			       SPANF(o.username), SPANF(o.session_id),
+			       version + 1, SPANF(o.nettype),
+			       SPANF(o.addrtype), SPANF(o.address));
+	if (len + 2 > SDP_MAX_LINE)
+		return E2BIG; /* one more digit than a line at the limit */
+	for (i = 0; s->lines[i].type != 'o'; i++)
+		;
+	s->lines[i].text = span_make(text, len);
+	return 0;
 }

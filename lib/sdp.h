@@ -349,5 +349,8 @@ int sdp_opus_stereo_set(struct sdp *sdp, size_t media, bool stereo);
 /* Add a=end-of-candidates after the section's last candidate (at the end
  * when it has none); nothing when it is there already. */
 int sdp_end_of_candidates_add(struct sdp *sdp, size_t media);
+/* Add one to the o= session version, as each new offer or answer of a
+ * session needs (RFC 3264 §8); ERANGE when it would not fit 64 bits. */
+int sdp_origin_version_bump(struct sdp *sdp);
 
 #endif

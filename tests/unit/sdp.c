@@ -340,6 +340,10 @@ static void test_softphone(void)
 	is_int(1, (long long)(sdp_attr_has(s, 0, "sendonly") &&
 			      !sdp_attr_has(s, 0, "sendrecv")),
 	       "softphone: direction replaced in place");
+	is_int(0, sdp_origin_version_bump(s), "softphone: o= version bumped");
+	ok(sdp_line_get(s, SDP_SESSION, 'o', 0, &v) == 0 &&
+	   span_eq(v, "alice 2890844526 2890844527 IN IP4 127.0.0.1"),
+	   "softphone: o= version + 1, other fields kept");
 	is_int(0, sdp_direction_set(s, 0, SDP_SENDRECV), "softphone: unhold");
 	is_int(SDP_SENDRECV, sdp_direction_get(s, 0), "softphone: sendrecv");
 	is_int(0, sdp_generate_alloc(s, &out, NULL), "softphone: generates");
@@ -617,6 +621,9 @@ static void test_syntax(void)
 	   "trailing empty lines ignored");
 	sdp_free(s);
 	is_int(EINVAL, sdp_parse(NULL, "v=0", 3, NULL, 0), "NULL result pointer");
+	s = parse_str("v=0\r\no=- 1 18446744073709551615 IN IP4 1.2.3.4\r\ns=-\r\nt=0 0\r\n");
+	is_int(ERANGE, sdp_origin_version_bump(s), "o= version at 2^64-1 cannot grow");
+	sdp_free(s);
 	/* Trickled candidate value with the prefix, format back. */
 	ok(sdp_candidate_parse(span_from_str("candidate:842163049 1 udp 1677729535 "
 					     "192.0.2.3 61665 typ srflx raddr "
