@@ -3,16 +3,26 @@
  * from test sources, non-trickle (printed once ICE gathering is complete),
  * ICE on 127.0.0.1 only, UPnP off. scripts/capture-sdp.sh builds and runs it:
  *
- *   cc -o capture-webrtcbin-sdp scripts/capture-webrtcbin-sdp.c \
+ *   cc -Ilib -o capture-webrtcbin-sdp scripts/capture-webrtcbin-sdp.c \
+ *      build/default/libsipws.a \
  *      $(pkg-config --cflags --libs gstreamer-webrtc-1.0 gstreamer-sdp-1.0)
- *   capture-webrtcbin-sdp [--video] [--answer OFFER.sdp] > out.sdp
- */
+ *   capture-webrtcbin-sdp [--video] [--answer OFFER.sdp [--prepare]] > out.sdp
+ *
+ * --prepare edits the offer with lib/sdp.c as the media session must for a
+ * SIP softphone's offer (issue #7 section 4): a=mid in every media section,
+ * the session-level ICE/DTLS attributes (a=setup above all) copied into
+ * them, sprop-stereo=0 for the mono test source. Without it webrtcbin 1.22
+ * refuses such an offer, and answers recvonly to sprop-stereo=1. */
 #define GST_USE_UNSTABLE_API
 #include <gst/gst.h>
 #include <gst/sdp/sdp.h>
+#include <errno.h>
 #include <gst/webrtc/webrtc.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "sdp.h"
 
 static GMainLoop *loop;
 static GstElement *webrtc;
@@ -94,6 +104,40 @@ static gboolean answer(gpointer data)
 	return G_SOURCE_REMOVE;
 }
 
+/* The edits a media session makes to a softphone's offer. */
+static gboolean prepare(void)
+{
+	struct sdp *sdp = NULL;
+	char reason[160], mid[24], *out = NULL;
+	size_t m;
+	int err;
+
+	err = sdp_parse(&sdp, remote_offer, strlen(remote_offer), reason,
+			sizeof(reason));
+	for (m = 0; err == 0 && m < sdp_media_count(sdp); m++) {
+		snprintf(mid, sizeof(mid), "%zu", m);
+		err = sdp_mid_add(sdp, m, mid);
+		if (err == EEXIST)
+			err = 0;
+		if (err == 0)
+			err = sdp_media_inherit(sdp, m, NULL);
+		if (err == 0)
+			err = sdp_opus_stereo_set(sdp, m, false);
+	}
+	if (err == 0)
+		err = sdp_generate_alloc(sdp, &out, NULL);
+	sdp_free(sdp);
+	if (err) {
+		g_printerr("capture-webrtcbin-sdp: cannot prepare the offer: "
+			   "%s\n", strerror(err));
+		return FALSE;
+	}
+	g_free(remote_offer);
+	remote_offer = g_strdup(out);
+	free(out);
+	return TRUE;
+}
+
 static gboolean give_up(gpointer data)
 {
 	(void)data;
@@ -104,7 +148,7 @@ static gboolean give_up(gpointer data)
 
 int main(int argc, char **argv)
 {
-	gboolean video = FALSE;
+	gboolean video = FALSE, edit = FALSE;
 	GString *desc = g_string_new(NULL);
 	GstElement *pipe;
 	GObject *ice = NULL, *agent = NULL;
@@ -116,6 +160,8 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--video") == 0) {
 			video = TRUE;
+		} else if (strcmp(argv[i], "--prepare") == 0) {
+			edit = TRUE;
 		} else if (strcmp(argv[i], "--answer") == 0 && i + 1 < argc) {
 			answering = TRUE;
 			if (!g_file_get_contents(argv[++i], &remote_offer, NULL,
@@ -126,10 +172,12 @@ int main(int argc, char **argv)
 			}
 		} else {
 			g_printerr("usage: capture-webrtcbin-sdp [--video] "
-				   "[--answer OFFER.sdp]\n");
+				   "[--answer OFFER.sdp [--prepare]]\n");
 			return 64;
 		}
 	}
+	if (edit && (remote_offer == NULL || !prepare()))
+		return 1;
 	g_string_append(desc,
 			"webrtcbin name=w bundle-policy=max-bundle latency=40 "
 			"audiotestsrc is-live=true wave=sine ! audioconvert ! "

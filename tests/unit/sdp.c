@@ -146,7 +146,7 @@ static void test_corpus(void)
 	for (e = 0; e < count; e++)
 		free(entries[e]);
 	free(entries);
-	ok(files >= 20, "the corpus has at least 20 files (%zu)", files);
+	ok(files >= 21, "the corpus has at least 21 files (%zu)", files);
 	free(dir);
 }
 
@@ -292,6 +292,17 @@ static void test_webrtcbin(void)
 	   "webrtcbin: candidate without generation");
 	ok(sdp_attr_has(s, SDP_SESSION, "ice-options"),
 	   "webrtcbin: ice-options at session level");
+	sdp_free(s);
+
+	/* Its answer to the softphone offer after the edits below
+	 * (scripts/capture-webrtcbin-sdp.c --prepare): audio both ways. */
+	s = load("webrtcbin-answer-to-softphone-offer.sdp");
+	is_int(SDP_SENDRECV, sdp_direction_get(s, 0),
+	       "webrtcbin: sendrecv answer to the prepared softphone offer");
+	is_int(SDP_SETUP_ACTIVE, sdp_setup_get(s, 0), "webrtcbin: answers active");
+	ok(!sdp_media_in_group(s, 0, "BUNDLE"), "webrtcbin: no BUNDLE in the answer");
+	ok(sdp_mid_get(s, 0, &v) == 0 && span_eq(v, "0"),
+	   "webrtcbin: keeps the mid we added");
 	sdp_free(s);
 }
 
