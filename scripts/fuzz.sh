@@ -3,7 +3,8 @@
 # FUZZ_RUNS executions when that is set (a long campaign outside CI:
 # `make fuzz FUZZ_RUNS=10000000`). A target
 # writes new inputs to a scratch corpus under the build directory; seeds in
-# fuzz/seeds/NAME and, for the SIP message parser, the shared RFC corpora are
+# fuzz/seeds/NAME and, for the SIP message parser, the shared RFC corpora (for
+# SDP, tests/sdp-corpus) are
 # read-only inputs. Crashes land in build/fuzz/findings/NAME and fail the run.
 set -u
 : "${FUZZ_BUILD:=build/fuzz}" "${FUZZ_SECONDS:=60}" "${CORPUS:=../shared/corpus}"
@@ -16,6 +17,8 @@ for name in "$@"; do
 	mkdir -p "$work" "$findings"
 	seeds=""
 	[ -d "fuzz/seeds/$name" ] && seeds="fuzz/seeds/$name"
+	# The real offers and answers of tests/sdp-corpus seed the SDP parser.
+	[ "$name" = sdp ] && seeds="$seeds tests/sdp-corpus"
 	if [ "$name" = sipmsg ]; then
 		for d in "$CORPUS/rfc4475" "$CORPUS/rfc5118"; do
 			[ -d "$d" ] && seeds="$seeds $d"
