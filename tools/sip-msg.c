@@ -689,13 +689,15 @@ int main(int argc, char **argv)
 			body = join_args(argc, argv, &body_len);
 	}
 
-	setup.window = run.stream ? (unsigned)window : (unsigned)ntos;
-	setup.instance_id = run.wait_ms != 0;
+	setup.ua.window = run.stream ? (unsigned)window : (unsigned)ntos;
+	setup.ua.instance_id = run.wait_ms != 0;
+	setup.ua.reg_h = on_reg;
+	setup.ua.reg_arg = &run;
 	code = stack_open(&run.stack, conf, &so, &setup, &cli, reason,
 			  sizeof(reason));
 	if (code)
 		cli_die(code, "%s", reason);
-	ic.window = setup.window;
+	ic.window = setup.ua.window;
 	ic.content_type = run.content_type;
 	code = im_alloc(&run.im, run.stack.sip, &ic, on_result, &run);
 	if (code == EINVAL)
@@ -720,22 +722,15 @@ int main(int argc, char **argv)
 		cli_die(EXIT_SOFTWARE, "out of memory");
 
 	if (run.wait_ms) {
-		struct reg_config rc = {0};
-		const char *str;
-		long long expiry = 600;
-
 		if (uri_decode(&run.target_uri, run.targets[0],
 			       strlen(run.targets[0]), NULL, 0) != 0)
 			cli_usage_error("'%s': not a SIP address", run.targets[0]);
-		if (conf_registration_server(conf, &str) == 0)
-			rc.server = str;
-		conf_get_int(conf, "registration.expiry", &expiry);
-		rc.expires = (uint32_t)expiry;
 		sip_set_message_handler(run.stack.sip, on_message, &run);
-		code = reg_alloc(&run.reg, run.stack.sip, &rc, on_reg, &run);
+		code = ua_reg_open(run.stack.ua);
 		if (code)
 			cli_die(code == EINVAL ? EXIT_CONFIG : EXIT_SOFTWARE,
 				"registration.server: %s", strerror(code));
+		run.reg = ua_reg(run.stack.ua);
 		code = reg_register(run.reg);
 		if (code)
 			cli_die(EXIT_SOFTWARE, "cannot register: %s",
@@ -794,7 +789,6 @@ int main(int argc, char **argv)
 	loop_timer_cancel(&run.feed);
 	loop_timer_cancel(&run.later);
 	im_free(run.im);
-	reg_free(run.reg);
 	stack_close(&run.stack);
 	json_free(&run.j);
 	for (i = 0; i < run.ntargets; i++)

@@ -362,10 +362,9 @@ int main(int argc, char **argv)
 	static struct run run;
 	struct stack_options so;
 	struct stack_setup setup = {0};
-	struct reg_config rc = {0};
 	struct conf *conf = NULL;
 	struct cli cli;
-	const char *arg, *expires_arg = NULL, *str;
+	const char *arg, *expires_arg = NULL;
 	const char *warning_arg = NULL, *critical_arg = NULL;
 	double warning = -1, critical = -1;
 	bool nagios = false;
@@ -458,24 +457,23 @@ int main(int argc, char **argv)
 	code = stack_conf_load(&cli, &so, &conf, reason, sizeof(reason));
 	if (code)
 		problem(code, reason);
-	if (!expires_arg)
-		conf_get_int(conf, "registration.expiry", &expiry);
-	if (conf_registration_server(conf, &str) == 0)
-		rc.server = str;
 
-	setup.instance_id = true;
-	setup.reconnect = run.mode == MODE_STAY;
+	setup.ua.instance_id = true;
+	setup.ua.reconnect = run.mode == MODE_STAY;
+	setup.ua.expires = expires_arg ? (uint32_t)expiry : 0;
+	setup.ua.reg_h = on_reg;
+	setup.ua.reg_arg = &run;
 	code = stack_open(&run.stack, conf, &so, &setup, &cli, reason,
 			  sizeof(reason));
 	if (code)
 		problem(code, reason);
-	rc.expires = (uint32_t)expiry;
-	code = reg_alloc(&run.reg, run.stack.sip, &rc, on_reg, &run);
+	code = ua_reg_open(run.stack.ua);
 	if (code) {
 		snprintf(reason, sizeof(reason), "registration.server: %s",
 			 code == EINVAL ? "not usable" : strerror(code));
 		problem(code == EINVAL ? EXIT_CONFIG : EXIT_SOFTWARE, reason);
 	}
+	run.reg = ua_reg(run.stack.ua);
 
 	switch (run.mode) {
 	case MODE_REGISTER:
@@ -511,7 +509,6 @@ int main(int argc, char **argv)
 		else
 			cli_error("%s", exitcode_describe(code));
 	}
-	reg_free(run.reg);
 	stack_close(&run.stack);
 	stack_options_free(&so);
 	cli_free(&cli);
