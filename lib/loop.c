@@ -6,6 +6,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sys/eventfd.h>
 
 #include <arpa/inet.h>
 #include <glib.h>
@@ -56,6 +59,28 @@ struct loop {
 	struct loop_lws_handler sig_handler;
 	struct sigaction old_int, old_term;
 	int signal;
+
+	/* loop_post: a queue filled from any thread, an eventfd to wake */
+	pthread_mutex_t post_lock;
+	struct loop_post_item *post_head, *post_tail;
+	int post_fd;
+	struct lws *post_wsi;
+	struct loop_lws_handler post_handler;
+};
+
+struct loop_post_item {
+	struct loop_post_item *next;
+	loop_post_h *fn;
+	void *arg;
+};
+
+struct loop_watch {
+	struct loop *loop;
+	struct lws *wsi;
+	int fd;
+	loop_fd_h *h;
+	void *arg;
+	struct loop_lws_handler handler;
 };
 
 /* The few GLib calls of the GLib backend, looked up when the first
@@ -261,6 +286,168 @@ static struct lws_vhost *loop_vhost_create(struct loop *l, bool tls)
 	return lws_create_vhost(l->context, &info);
 }
 
+/* Adopt fd (the loop's own from now on) for its readability. */
+static struct lws *loop_adopt_fd(struct loop *l, int fd,
+				 struct loop_lws_handler *h)
+{
+	lws_adopt_desc_t desc;
+
+	memset(&desc, 0, sizeof(desc));
+	desc.vh = l->vhost;
+	desc.type = LWS_ADOPT_RAW_FILE_DESC;
+	desc.fd.filefd = fd;
+	desc.vh_prot_name = LOOP_LWS_PROTOCOL;
+	desc.opaque = h;
+	return lws_adopt_descriptor_vhost_via_info(&desc);
+}
+
+static void loop_post_run(struct loop *l)
+{
+	struct loop_post_item *it, *next;
+	uint64_t n;
+
+	if (read(l->post_fd, &n, sizeof(n)) < 0)
+		n = 0; /* EAGAIN: an earlier turn took the items */
+	pthread_mutex_lock(&l->post_lock);
+	it = l->post_head;
+	l->post_head = l->post_tail = NULL;
+	pthread_mutex_unlock(&l->post_lock);
+	for (; it; it = next) {
+		next = it->next;
+		it->fn(it->arg);
+		free(it);
+	}
+}
+
+static int loop_post_callback(void *wsi, int reason, void *in, size_t len,
+			      void *arg)
+{
+	struct loop *l = arg;
+
+	(void)wsi;
+	(void)in;
+	(void)len;
+	if (reason == LWS_CALLBACK_RAW_RX_FILE)
+		loop_post_run(l);
+	else if (reason == LWS_CALLBACK_RAW_CLOSE_FILE) {
+		l->post_wsi = NULL;
+		l->post_fd = -1;
+	}
+	return 0;
+}
+
+static int loop_post_open(struct loop *l)
+{
+	l->post_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (l->post_fd < 0)
+		return errno == ENOMEM ? ENOMEM : EIO;
+	l->post_handler.callback = loop_post_callback;
+	l->post_handler.arg = l;
+	l->post_handler.loop = l;
+	l->post_wsi = loop_adopt_fd(l, l->post_fd, &l->post_handler);
+	if (!l->post_wsi) {
+		close(l->post_fd);
+		l->post_fd = -1;
+		return EIO;
+	}
+	return 0;
+}
+
+int loop_post(struct loop *l, loop_post_h *fn, void *arg)
+{
+	struct loop_post_item *it;
+	uint64_t one = 1;
+
+	if (!l || !fn)
+		return EINVAL;
+	it = malloc(sizeof(*it));
+	if (!it)
+		return ENOMEM;
+	it->next = NULL;
+	it->fn = fn;
+	it->arg = arg;
+	pthread_mutex_lock(&l->post_lock);
+	if (l->post_tail)
+		l->post_tail->next = it;
+	else
+		l->post_head = it;
+	l->post_tail = it;
+	/* under the lock: loop_free cannot close the eventfd meanwhile
+	 * (a full counter, EAGAIN, already means "wake up") */
+	if (l->post_fd >= 0 && write(l->post_fd, &one, sizeof(one)) < 0)
+		one = 0;
+	pthread_mutex_unlock(&l->post_lock);
+	return 0;
+}
+
+static int loop_watch_callback(void *wsi, int reason, void *in, size_t len,
+			       void *arg)
+{
+	struct loop_watch *w = arg;
+
+	(void)wsi;
+	(void)in;
+	(void)len;
+	if (reason == LWS_CALLBACK_RAW_RX_FILE) {
+		w->h(w->fd, w->arg);
+	} else if (reason == LWS_CALLBACK_RAW_CLOSE_FILE) {
+		/* lws gave up on the descriptor (a hang-up): the end is
+		 * readable, let the owner read it */
+		w->wsi = NULL;
+		w->h(w->fd, w->arg);
+	}
+	return 0;
+}
+
+int loop_watch_fd(struct loop *l, int fd, loop_fd_h *h, void *arg,
+		  struct loop_watch **wp)
+{
+	struct loop_watch *w;
+	int dupfd;
+
+	if (!l || fd < 0 || !h || !wp)
+		return EINVAL;
+	*wp = NULL;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return ENOMEM;
+	dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dupfd < 0) {
+		int err = errno;
+
+		free(w);
+		return err;
+	}
+	w->loop = l;
+	w->fd = fd;
+	w->h = h;
+	w->arg = arg;
+	w->handler.callback = loop_watch_callback;
+	w->handler.arg = w;
+	w->handler.loop = l;
+	w->wsi = loop_adopt_fd(l, dupfd, &w->handler);
+	if (!w->wsi) {
+		close(dupfd);
+		free(w);
+		return EIO;
+	}
+	*wp = w;
+	return 0;
+}
+
+void loop_unwatch(struct loop_watch *w)
+{
+	if (!w)
+		return;
+	if (w->wsi) {
+		/* detached now, closed (with the duplicate) by lws soon */
+		lws_set_opaque_user_data(w->wsi, NULL);
+		lws_set_timeout(w->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT,
+				LWS_TO_KILL_ASYNC);
+	}
+	free(w);
+}
+
 int loop_alloc(struct loop **lp, const struct loop_config *cfg)
 {
 	static const struct loop_config defaults = {.backend = LOOP_NATIVE};
@@ -285,6 +472,8 @@ int loop_alloc(struct loop **lp, const struct loop_config *cfg)
 	l->log_level = cfg->log_level;
 	l->tls_insecure = cfg->tls_insecure;
 	l->sig_pipe[0] = l->sig_pipe[1] = -1;
+	l->post_fd = -1;
+	pthread_mutex_init(&l->post_lock, NULL);
 
 	/* Before the context: lws logs while it starts. */
 	loop_lws_set_logging(l);
@@ -352,6 +541,7 @@ int loop_alloc(struct loop **lp, const struct loop_config *cfg)
 		err = EIO;
 		goto out;
 	}
+	err = loop_post_open(l);
 
 out:
 	if (err)
@@ -381,8 +571,22 @@ void loop_free(struct loop *l)
 	loop_signals_release(l);
 	if (l->sig_wsi)
 		lws_set_opaque_user_data(l->sig_wsi, NULL);
+	pthread_mutex_lock(&l->post_lock);
+	if (l->post_wsi)
+		lws_set_opaque_user_data(l->post_wsi, NULL);
+	else if (l->post_fd >= 0)
+		close(l->post_fd);
+	l->post_fd = -1; /* lws closes the adopted one with its wsi */
+	pthread_mutex_unlock(&l->post_lock);
 	if (l->context)
 		lws_context_destroy(l->context);
+	while (l->post_head) {
+		struct loop_post_item *it = l->post_head;
+
+		l->post_head = it->next;
+		free(it);
+	}
+	pthread_mutex_destroy(&l->post_lock);
 	/* lws closed the adopted read end with its wsi, if it got that far */
 	if (!l->sig_wsi && l->sig_pipe[0] >= 0)
 		close(l->sig_pipe[0]);

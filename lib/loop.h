@@ -105,6 +105,24 @@ void loop_timer_start(struct loop_timer *t, struct loop *l, uint64_t ms,
 void loop_timer_cancel(struct loop_timer *t);
 bool loop_timer_running(const struct loop_timer *t);
 
+/* Run fn(arg) on the loop's thread, soon, in the order posted. The one
+ * loop function that is safe from any thread (GStreamer's streaming
+ * threads post here and do nothing else). 0, or ENOMEM. What is still
+ * queued when the loop is freed is dropped without being run. */
+typedef void(loop_post_h)(void *arg);
+int loop_post(struct loop *l, loop_post_h *fn, void *arg);
+
+/* Watch a file descriptor: h(fd, arg) runs on the loop whenever fd is
+ * readable, at its end (EOF, hang-up) included, until loop_unwatch. fd
+ * stays the caller's (the loop watches a duplicate). 0, EINVAL, ENOMEM,
+ * EIO, or the errno of dup(2). */
+struct loop_watch;
+typedef void(loop_fd_h)(int fd, void *arg);
+int loop_watch_fd(struct loop *l, int fd, loop_fd_h *h, void *arg,
+		  struct loop_watch **wp);
+/* Stop watching (also from inside h); NULL is ignored. */
+void loop_unwatch(struct loop_watch *w);
+
 /* For library modules built directly on lws (ws.c), with lws types as
  * void * so this header stays free of them. Every wsi made on the loop is
  * bound to the protocol LOOP_LWS_PROTOCOL and carries a struct
