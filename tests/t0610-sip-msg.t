@@ -174,6 +174,21 @@ test_expect_success '--stream --json: failures reported per line, the worst exit
 	test_cmp expect actual
 '
 
+test_expect_success '--stream from a pipe: each line sent as it arrives, the end seen' '
+	peer_start 2 &&
+	{ echo first; sleep 0.4; echo second; } |
+		sip-msg --stream bob >out 2>err &&
+	peer_wait &&
+	printf "first\nsecond\n" >lines &&
+	sed "s/^/MESSAGE sip:alice@127.0.0.1 /" lines >expect.peer &&
+	sed 1d peer.out >actual.peer &&
+	test_cmp expect.peer actual.peer &&
+	normalize out >actual &&
+	printf "1 200 OK N\n2 200 OK N\n" >expect &&
+	test_cmp expect actual &&
+	test_cmp /dev/null err
+'
+
 test_expect_success '--stream with empty input: nothing sent, 0' '
 	sip-msg --stream bob </dev/null >out &&
 	test_cmp /dev/null out

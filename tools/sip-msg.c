@@ -21,8 +21,9 @@
 #define MAX_BODY 60000
 /* --stream: stdin is read in chunks of this size. */
 #define READ_CHUNK 65536
-/* --stream: with nothing to read, look again after 1 ms, doubling up to
- * this (the loop has no file descriptor watch). */
+/* --stream: standard input is watched (loop_watch_fd); where it cannot
+ * be, look again after 1 ms when there is nothing to read, doubling up to
+ * this. */
 #define POLL_MAX_MS 20
 
 enum {
@@ -93,7 +94,8 @@ struct run {
 	char *buf;
 	size_t len;
 	bool eof;
-	unsigned poll_ms;
+	unsigned poll_ms;      /* without a watch: polling interval */
+	struct loop_watch *stdin_watch;
 	size_t high_water;
 	struct loop_timer feed;
 	const char *const *headers;
@@ -319,6 +321,18 @@ static bool feed_blocked(const struct run *run)
 	       run->submitted - run->printed >= run->nslots;
 }
 
+/* Standard input became readable (or ended): the watch has done its job
+ * until feed finds nothing to read again. */
+static void stdin_readable(int fd, void *arg)
+{
+	struct run *run = arg;
+
+	(void)fd;
+	loop_unwatch(run->stdin_watch);
+	run->stdin_watch = NULL;
+	feed(run);
+}
+
 static void feed(void *arg)
 {
 	struct run *run = arg;
@@ -356,7 +370,12 @@ static void feed(void *arg)
 	}
 	if (run->eof || feed_blocked(run))
 		return; /* on_result feeds again as the window drains */
-	/* Nothing to read now: look again soon, less often while idle. */
+	/* Nothing to read now: read when there is. */
+	if (run->stdin_watch ||
+	    loop_watch_fd(run->stack.loop, 0, stdin_readable, run,
+			  &run->stdin_watch) == 0)
+		return;
+	/* Cannot watch it: look again soon, less often while idle. */
 	run->poll_ms = got ? 0 : run->poll_ms ? run->poll_ms * 2 : 1;
 	if (run->poll_ms > POLL_MAX_MS)
 		run->poll_ms = POLL_MAX_MS;
@@ -787,6 +806,7 @@ int main(int argc, char **argv)
 		 run.submitted == 1 ? "" : "s",
 		 (double)(loop_now_us() - t0) / 1000);
 	loop_timer_cancel(&run.feed);
+	loop_unwatch(run.stdin_watch);
 	loop_timer_cancel(&run.later);
 	im_free(run.im);
 	stack_close(&run.stack);
