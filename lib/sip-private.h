@@ -10,7 +10,6 @@
 
 
 #define SIP_MAX_CHALLENGES 8     /* WWW-/Proxy-Authenticate values looked at */
-#define SIP_BACKLOG_RETRY_MS 1   /* ws queue full: try again this soon */
 #define SIP_AUTH_HEADER_SIZE 2048 /* first try; grown up to a header line */
 
 struct sip_header_line {
@@ -117,7 +116,6 @@ struct sip {
 	struct sip_call *calls;
 	struct sip_out *backlog_head, *backlog_tail;
 	size_t backlog_count;
-	struct loop_timer t_backlog;
 	char *enc;                  /* encoding buffer, reused */
 	size_t enc_size;
 	struct sip_stats stats;

@@ -178,23 +178,18 @@ static void backlog_clear(struct sip *sip)
 	}
 	sip->backlog_tail = NULL;
 	sip->backlog_count = 0;
-	loop_timer_cancel(&sip->t_backlog);
 }
 
-static void backlog_flush_cb(void *arg)
+/* The ws queue has room (WS_EVENT_WRITABLE): what waits here goes on. */
+static void backlog_flush(struct sip *sip)
 {
-	struct sip *sip = arg;
 	struct sip_out *o;
 	int err;
 
 	while ((o = sip->backlog_head) != NULL && sip->connected) {
 		err = ws_send(sip->ws, o->data, o->len);
-		if (err == ENOBUFS) {
-			loop_timer_start(&sip->t_backlog, sip->loop,
-					 SIP_BACKLOG_RETRY_MS, backlog_flush_cb,
-					 sip);
-			return;
-		}
+		if (err == ENOBUFS)
+			return; /* WS_EVENT_WRITABLE again when there is room */
 		if (err != 0)
 			loop_log(sip->loop, LOOP_LOG_ERROR,
 				 "sip: dropping a queued message: %s",
@@ -238,9 +233,7 @@ int sip_transport_send(const char *data, size_t len, void *arg)
 	sip->backlog_count++;
 	if (sip->backlog_count > sip->stats.backlog_max)
 		sip->stats.backlog_max = sip->backlog_count;
-	if (!loop_timer_running(&sip->t_backlog))
-		loop_timer_start(&sip->t_backlog, sip->loop,
-				 SIP_BACKLOG_RETRY_MS, backlog_flush_cb, sip);
+	/* ws_send's ENOBUFS asked for WS_EVENT_WRITABLE */
 	return 0;
 }
 
@@ -592,6 +585,9 @@ static void sip_ws_event(const struct ws_event *ev, void *arg)
 			sip->stopping = false;
 		}
 		return;
+	case WS_EVENT_WRITABLE:
+		backlog_flush(sip);
+		return;
 	}
 }
 
@@ -655,7 +651,6 @@ int sip_alloc(struct sip **sp, struct loop *loop, const struct sip_config *cfg)
 	if (sip == NULL)
 		return ENOMEM;
 	sip->loop = loop;
-	loop_timer_init(&sip->t_backlog);
 	tsx_timers_init(&sip->timers, cfg->t1_ms, cfg->timeout_ms, true);
 	err = ENOMEM;
 	sip->account = strdup(cfg->uri);

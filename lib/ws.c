@@ -90,7 +90,8 @@ struct ws {
 	char reason[240];     /* text of the last DISCONNECTED */
 
 	struct loop_timer t_attempt, t_connect, t_retry, t_keepalive, t_pong,
-		t_close, t_ping;
+		t_close, t_ping, t_room;
+	bool room_wanted;     /* a ws_send was refused: tell when there is room */
 
 	/* the connection in progress */
 	bool transport_up;   /* TCP (and TLS) up: the upgrade is ours */
@@ -279,6 +280,21 @@ static void ws_queue_clear(struct ws *ws)
 	}
 	ws->q_tail = NULL;
 	ws->q_count = 0;
+	ws->room_wanted = false;
+	loop_timer_cancel(&ws->t_room);
+}
+
+static void ws_room_cb(void *arg)
+{
+	struct ws *ws = arg;
+	struct ws_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = WS_EVENT_WRITABLE;
+	ev.url = ws->srv[ws->cur].url;
+	ws_enter(ws);
+	ws_emit(ws, &ev);
+	ws_leave(ws);
 }
 
 static int ws_queue_add(struct ws *ws, const char *p, size_t len, bool front)
@@ -337,6 +353,7 @@ static void ws_stop_timers(struct ws *ws)
 	loop_timer_cancel(&ws->t_pong);
 	loop_timer_cancel(&ws->t_close);
 	loop_timer_cancel(&ws->t_ping);
+	loop_timer_cancel(&ws->t_room);
 }
 
 static void ws_attempt_cb(void *arg);
@@ -916,6 +933,11 @@ static int ws_writeable(struct ws *ws, struct lws *wsi)
 			ws->q_tail = NULL;
 		ws->q_count--;
 		free(m);
+		if (ws->room_wanted) {
+			ws->room_wanted = false;
+			loop_timer_start(&ws->t_room, ws->loop, 0, ws_room_cb,
+					 ws);
+		}
 	} else if (ws->state == WS_CLOSING) {
 		/* the queue is written: our Close, then await the server's */
 		ws->close_len = wsframe_close_payload(
@@ -1343,6 +1365,7 @@ static void ws_probe_event(const struct ws_event *ev, void *arg)
 		ws_probe_schedule(ws);
 		break;
 	case WS_EVENT_MESSAGE:
+	case WS_EVENT_WRITABLE:
 		break;
 	}
 	ws_leave(ws);
@@ -1551,8 +1574,10 @@ int ws_send(struct ws *ws, const char *p, size_t len)
 		return ENOTCONN;
 	if (len > ws->max_message)
 		return EMSGSIZE;
-	if (ws->q_count >= ws->max_queue)
+	if (ws->q_count >= ws->max_queue) {
+		ws->room_wanted = true;
 		return ENOBUFS;
+	}
 	return ws_queue_add(ws, p, len, false);
 }
 

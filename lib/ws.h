@@ -112,6 +112,9 @@ enum ws_event_type {
 	WS_EVENT_CONNECTED,
 	WS_EVENT_MESSAGE,
 	WS_EVENT_DISCONNECTED,
+	/* The queue has room again after a ws_send refused with ENOBUFS
+	 * (once per refusal streak, from the loop). */
+	WS_EVENT_WRITABLE,
 };
 
 struct ws_event {
@@ -143,7 +146,8 @@ int ws_alloc(struct ws **wsp, struct loop *loop, const struct ws_config *cfg,
 int ws_connect(struct ws *ws);
 /* Queue one SIP message (one text frame). Allowed while connecting or
  * waiting to reconnect. Returns 0, EINVAL (empty), EMSGSIZE (longer than
- * max_message), ENOBUFS (queue full) or ENOTCONN (idle or closing). */
+ * max_message), ENOBUFS (queue full: WS_EVENT_WRITABLE tells when it
+ * has room) or ENOTCONN (idle or closing). */
 int ws_send(struct ws *ws, const char *p, size_t len);
 /* Stop, and stop reconnecting. When open: the queue is written, then a
  * Close frame (the server's Close is awaited 2 s at most); otherwise the

@@ -207,6 +207,8 @@ static void on_event(const struct ws_event *ev, void *arg)
 		if (!ev->retry)
 			loop_stop(p->loop);
 		break;
+	case WS_EVENT_WRITABLE:
+		break; /* it sends one message */
 	}
 	fflush(stdout);
 }
