@@ -2,6 +2,7 @@
  * GLib main loop through lws's glib event-lib plugin; timers are lws_sul so
  * one code path serves both backends. */
 #include "loop.h"
+#include "loop-lws.h"
 
 #include <dlfcn.h>
 #include <errno.h>

@@ -2,11 +2,12 @@
  * sip-request.c: UAC requests with digest retry, CANCEL, ACK and BYE of an
  * answered INVITE; sip-reply.c: classification and stateless replies;
  * sip-call.c: ringing calls on the UAS side; sip-instance.c: the RFC 5626
- * instance id). Not installed. */
+ * instance id) (private: not installed). */
 #ifndef SIPWS_SIP_PRIVATE_H
 #define SIPWS_SIP_PRIVATE_H
 
 #include "sip.h"
+#include "tsx.h"
 
 
 #define SIP_MAX_CHALLENGES 8     /* WWW-/Proxy-Authenticate values looked at */

@@ -23,6 +23,7 @@
 #include <openssl/x509v3.h>
 
 #include "uri.h"
+#include "loop-lws.h"
 #include "wsframe.h"
 
 #define WS_CLOSE_WAIT_MS 2000 /* for the server's Close after ours */

@@ -48,7 +48,7 @@ struct ws;
  *                  server that answered a probe (then retry is set and
  *                  retry_ms is 0)
  * The two TLS values are not errno meanings of their own: exitcode.c is to
- * map both to EXIT_TLS. */
+ * map both to SIPWS_EXIT_TLS. */
 #define WS_ETLS_VERIFY ENOKEY
 #define WS_ETLS ECONNABORTED
 

@@ -112,7 +112,7 @@ static bool event_begin(struct events *ev, const char *topic)
 		 now.tv_nsec / 1000000L);
 	ev->text = open_memstream(&ev->text_buf, &ev->text_len);
 	if (ev->text == NULL)
-		cli_die(EXIT_SOFTWARE, "out of memory");
+		cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 	fprintf(ev->text, "%s %s", stamp, topic);
 	return true;
 }
@@ -130,11 +130,11 @@ static void event_end(struct events *ev)
 		json_object_end(&ev->json);
 		line = json_text(&ev->json);
 		if (line == NULL)
-			cli_die(EXIT_SOFTWARE, "out of memory");
+			cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 		fputs(line, stdout);
 	} else {
 		if (fclose(ev->text) != 0)
-			cli_die(EXIT_SOFTWARE, "out of memory");
+			cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 		ev->text = NULL;
 		fwrite(ev->text_buf, 1, ev->text_len, stdout);
 		free(ev->text_buf);
@@ -146,13 +146,13 @@ static void event_end(struct events *ev)
 		/* A reader that went away: nothing more to say to it. */
 		cli_error("standard output: %s", strerror(errno));
 		ev->output_done = true;
-		events_shutdown(ev, EXIT_IOERR);
+		events_shutdown(ev, SIPWS_EXIT_IOERR);
 		return;
 	}
 	ev->printed++;
 	if (ev->count && ev->printed >= ev->count) {
 		ev->output_done = true;
-		events_shutdown(ev, EXIT_OK);
+		events_shutdown(ev, SIPWS_EXIT_OK);
 	}
 }
 
@@ -265,7 +265,7 @@ static void on_transport(const struct sip_transport_event *te, void *arg)
 	if (!ev->ever_connected &&
 	    (te->err == WS_ETLS_VERIFY || te->err == WS_ETLS)) {
 		cli_error("%s: %s", te->url, te->reason);
-		events_shutdown(ev, EXIT_TLS);
+		events_shutdown(ev, SIPWS_EXIT_TLS);
 		return;
 	}
 	if (!te->retry) {
@@ -477,7 +477,7 @@ static void add_topics(struct events *ev, const char *arg)
 		cli_warn("--topic '%s': no known topic matches", arg);
 	joined = realloc(ev->topics, old + strlen(arg) + 2);
 	if (joined == NULL)
-		cli_die(EXIT_SOFTWARE, "out of memory");
+		cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 	if (old)
 		joined[old++] = ',';
 	strcpy(joined + old, arg);
@@ -522,8 +522,8 @@ static void list_topics(void)
 	for (i = 0; topic_names[i]; i++)
 		puts(topic_names[i]);
 	if (fflush(stdout) == EOF)
-		cli_die(EXIT_IOERR, "standard output: %s", strerror(errno));
-	exit(EXIT_OK);
+		cli_die(SIPWS_EXIT_IOERR, "standard output: %s", strerror(errno));
+	exit(SIPWS_EXIT_OK);
 }
 
 int main(int argc, char **argv)
@@ -608,7 +608,7 @@ int main(int argc, char **argv)
 	err = ua_register(ev.stack.ua);
 	if (err) {
 		stack_close(&ev.stack);
-		cli_die(err == EINVAL ? EXIT_CONFIG : EXIT_SOFTWARE,
+		cli_die(err == EINVAL ? SIPWS_EXIT_CONFIG : SIPWS_EXIT_SOFTWARE,
 			"cannot register: %s", strerror(err));
 	}
 	sip_set_message_handler(ev.stack.sip, on_message, &ev);
@@ -620,7 +620,7 @@ int main(int argc, char **argv)
 		 * remove the binding, then go. A second signal while
 		 * unregistering ends the second run at once. */
 		if (ev.stack.timed_out) {
-			code = EXIT_TIMEOUT;
+			code = SIPWS_EXIT_TIMEOUT;
 			/* Never connected: say why rather than "timeout". */
 			if (!ev.ever_connected && ev.stack.transport_err &&
 			    exitcode_from_transport(ev.stack.transport_err))

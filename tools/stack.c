@@ -17,7 +17,7 @@ void stack_options_init(struct stack_options *o, int argc)
 	memset(o, 0, sizeof(*o));
 	o->servers = calloc((size_t)argc + 1, sizeof(*o->servers));
 	if (o->servers == NULL)
-		cli_die(EXIT_SOFTWARE, "out of memory");
+		cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 }
 
 void stack_options_free(struct stack_options *o)
@@ -102,12 +102,12 @@ int stack_conf_load(const struct cli *cli, const struct stack_options *o,
 {
 	struct conf *conf = NULL;
 	size_t i;
-	int err, code = EXIT_CONFIG;
+	int err, code = SIPWS_EXIT_CONFIG;
 
 	*confp = NULL;
 	err = toolconf_read(cli, &conf, reason, reason_size);
 	if (err == ENOMEM && conf == NULL)
-		return EXIT_SOFTWARE;
+		return SIPWS_EXIT_SOFTWARE;
 	if (err)
 		goto out;
 	for (i = 0; i < o->nservers && !err; i++)
@@ -143,7 +143,7 @@ int stack_conf_load(const struct cli *cli, const struct stack_options *o,
 			snprintf(reason, reason_size,
 				 "--password-stdin: standard input: %s",
 				 strerror(err));
-			code = EXIT_IOERR;
+			code = SIPWS_EXIT_IOERR;
 		}
 		if (err)
 			goto out;
@@ -155,12 +155,12 @@ out:
 	if (err) {
 		conf_free(conf);
 		/* a value longer than the configuration takes is bad input */
-		return err == ENOMEM ? EXIT_SOFTWARE
-		       : err == E2BIG || err == ENAMETOOLONG ? EXIT_DATAERR
+		return err == ENOMEM ? SIPWS_EXIT_SOFTWARE
+		       : err == E2BIG || err == ENAMETOOLONG ? SIPWS_EXIT_DATAERR
 							     : code;
 	}
 	*confp = conf;
-	return EXIT_OK;
+	return SIPWS_EXIT_OK;
 }
 
 /* ---- logs and trace -------------------------------------------------- */
@@ -215,19 +215,19 @@ int stack_code_response(const struct stack *s, int err, unsigned status)
 		return exitcode_from_sip_status((int)status, 0);
 	case EKEYREJECTED: /* credentials refused */
 	case EPERM:        /* challenged, no usable credentials */
-		return EXIT_AUTH;
+		return SIPWS_EXIT_AUTH;
 	case ETIMEDOUT:
-		return EXIT_TIMEOUT;
+		return SIPWS_EXIT_TIMEOUT;
 	case ECONNRESET:
 		if (s && s->transport_err)
 			return exitcode_from_transport(s->transport_err);
-		return EXIT_UNAVAILABLE;
+		return SIPWS_EXIT_UNAVAILABLE;
 	case ECANCELED:
-		return s && s->timed_out ? EXIT_TIMEOUT : EXIT_SOFTWARE;
+		return s && s->timed_out ? SIPWS_EXIT_TIMEOUT : SIPWS_EXIT_SOFTWARE;
 	case EPROTO:
 		/* with a response: the registrar's answer made no sense;
 		 * without: the transport's upgrade was refused */
-		return status ? EXIT_PROTOCOL : EXIT_UNAVAILABLE;
+		return status ? SIPWS_EXIT_PROTOCOL : SIPWS_EXIT_UNAVAILABLE;
 	case WS_ETLS_VERIFY:
 	case WS_ETLS:
 	case ECONNREFUSED:
@@ -302,7 +302,7 @@ static void stack_deadline(void *arg)
 	struct stack *s = arg;
 
 	s->timed_out = true;
-	stack_finish(s, EXIT_TIMEOUT);
+	stack_finish(s, SIPWS_EXIT_TIMEOUT);
 }
 
 int stack_open(struct stack *s, struct conf *conf, const struct stack_options *o,
@@ -334,9 +334,9 @@ int stack_open(struct stack *s, struct conf *conf, const struct stack_options *o
 	uc.transport_arg = s;
 	err = ua_alloc(&s->ua, conf, &uc, reason, reason_size);
 	if (err)
-		return err == EINVAL  ? EXIT_CONFIG
-		       : err == E2BIG ? EXIT_DATAERR
-				      : EXIT_SOFTWARE;
+		return err == EINVAL  ? SIPWS_EXIT_CONFIG
+		       : err == E2BIG ? SIPWS_EXIT_DATAERR
+				      : SIPWS_EXIT_SOFTWARE;
 	s->loop = ua_loop(s->ua);
 	s->sip = ua_sip(s->ua);
 	s->account = ua_account(s->ua);
@@ -349,9 +349,9 @@ int stack_open(struct stack *s, struct conf *conf, const struct stack_options *o
 	if (err) {
 		snprintf(reason, reason_size, "cannot connect (%s)",
 			 strerror(err));
-		return EXIT_SOFTWARE;
+		return SIPWS_EXIT_SOFTWARE;
 	}
-	return EXIT_OK;
+	return SIPWS_EXIT_OK;
 }
 
 void stack_finish(struct stack *s, int code)
@@ -368,14 +368,14 @@ int stack_run(struct stack *s)
 	int code;
 
 	s->finished = false;
-	s->exit_code = EXIT_OK;
+	s->exit_code = SIPWS_EXIT_OK;
 	/* A deadline that passed in an earlier run ends this one at once. */
 	if (s->timed_out)
-		return EXIT_TIMEOUT;
+		return SIPWS_EXIT_TIMEOUT;
 	if (ua_run(s->ua) != 0)
-		return EXIT_SOFTWARE;
-	code = s->finished ? s->exit_code : EXIT_OK;
-	return stack_code_final(s, code, EXIT_OK);
+		return SIPWS_EXIT_SOFTWARE;
+	code = s->finished ? s->exit_code : SIPWS_EXIT_OK;
+	return stack_code_final(s, code, SIPWS_EXIT_OK);
 }
 
 int stack_code_final(const struct stack *s, int code, int worst)
@@ -383,7 +383,7 @@ int stack_code_final(const struct stack *s, int code, int worst)
 	if (worst > code)
 		code = worst;
 	/* Requests fail with ECONNRESET before the transport says why. */
-	if (code == EXIT_UNAVAILABLE && s->transport_err)
+	if (code == SIPWS_EXIT_UNAVAILABLE && s->transport_err)
 		code = exitcode_from_transport(s->transport_err);
 	return code;
 }

@@ -47,7 +47,7 @@ struct conf *toolconf_load(const struct cli *cli)
 		toolconf_warn(conf);
 	if (err) {
 		conf_free(conf);
-		cli_die(err == ENOMEM ? EXIT_SOFTWARE : EXIT_CONFIG, "%s",
+		cli_die(err == ENOMEM ? SIPWS_EXIT_SOFTWARE : SIPWS_EXIT_CONFIG, "%s",
 			reason);
 	}
 	return conf;

@@ -18,7 +18,7 @@ int toolconf_read(const struct cli *cli, struct conf **confp, char *reason,
 void toolconf_warn(const struct conf *conf);
 
 /* toolconf_read and toolconf_warn; an error is printed with its reason
- * and the tool exits EXIT_CONFIG (78; 70 without memory). */
+ * and the tool exits SIPWS_EXIT_CONFIG (78; 70 without memory). */
 struct conf *toolconf_load(const struct cli *cli);
 
 #endif
