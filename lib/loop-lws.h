@@ -23,12 +23,7 @@ struct loop_lws_handler {
 	struct loop *loop;
 };
 void *loop_lws_context(const struct loop *l);  /* struct lws_context * */
-/* struct lws_vhost *: plain, or with the TLS settings (made on first use;
- * NULL if that fails) */
-void *loop_lws_vhost(struct loop *l, bool tls);
-bool loop_lws_tls_insecure(const struct loop *l);
-/* The TLS vhost's client SSL_CTX * (its trust settings), for a module
- * that runs TLS itself over a raw connection; NULL if TLS cannot start. */
-void *loop_tls_ctx(struct loop *l);
+/* struct lws_vhost *, without TLS (ws.c runs TLS itself) */
+void *loop_lws_vhost(struct loop *l);
 
 #endif

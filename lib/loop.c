@@ -19,11 +19,8 @@
 
 #include <sys/eventfd.h>
 
-#include <arpa/inet.h>
 #include <glib.h>
 #include <libwebsockets.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 _Static_assert(sizeof(lws_sorted_usec_list_t) <=
 		       sizeof(((struct loop_timer *)0)->priv),
@@ -35,10 +32,7 @@ _Static_assert(sizeof(lws_sorted_usec_list_t) <=
 
 struct loop {
 	struct lws_context *context;
-	struct lws_vhost *vhost;     /* plain: ws:// and the signal pipe */
-	struct lws_vhost *tls_vhost; /* wss://, made on first use */
-	SSL_CTX *tls_ctx;            /* its client context */
-	char *tls_ca_file;
+	struct lws_vhost *vhost;     /* raw TCP (ws.c), the signal pipe */
 	enum loop_backend backend;
 	const struct loop_glib *glib; /* LOOP_GLIB only */
 	GMainLoop *gloop;
@@ -47,7 +41,6 @@ struct loop {
 	loop_log_h *log_h;
 	void *log_arg;
 	enum loop_log_level log_level;
-	bool tls_insecure;
 
 	bool running;
 	bool stop;
@@ -203,50 +196,6 @@ static void loop_lws_set_logging(struct loop *l)
 	lws_set_log_level(mask, loop_lws_emit);
 }
 
-/* lws 4.1 puts the Host header's name in SNI even when it is an IP
- * literal, which RFC 6066 §3 forbids (and for "[::1]" sends "["): take it
- * out before the ClientHello is written. */
-static void loop_tls_info(const SSL *ssl, int where, int ret)
-{
-	const char *name;
-	unsigned char addr[16];
-
-	(void)ret;
-	if (!(where & SSL_CB_HANDSHAKE_START))
-		return;
-	name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
-	if (name && (name[0] == '[' || inet_pton(AF_INET, name, addr) == 1 ||
-		     inet_pton(AF_INET6, name, addr) == 1))
-		SSL_set_tlsext_host_name((SSL *)ssl, NULL);
-}
-
-/* Called once the TLS vhost's SSL_CTX exists. That vhost has lws's own
- * loading of the system CAs disabled: it parses the whole bundle at start-up
- * (~100 ms here). OpenSSL's hashed directory (Debian's /etc/ssl/certs) is
- * read only for the CAs a handshake needs. SSL_CERT_FILE / SSL_CERT_DIR are
- * honoured as OpenSSL does. */
-static int loop_tls_client_ctx(struct lws *wsi, void *ssl_ctx)
-{
-	struct loop *l = wsi ? lws_context_user(lws_get_context(wsi)) : NULL;
-	const char *dir = getenv(X509_get_default_cert_dir_env());
-	const char *file = getenv(X509_get_default_cert_file_env());
-
-	if (!l || !ssl_ctx)
-		return 0;
-	SSL_CTX_set_info_callback(ssl_ctx, loop_tls_info);
-	l->tls_ctx = ssl_ctx;
-	if (l->tls_ca_file)
-		return 0;
-	if (!dir)
-		dir = X509_get_default_cert_dir();
-	if (!SSL_CTX_load_verify_locations(ssl_ctx, file, dir))
-		loop_log(l, LOOP_LOG_ERROR, "cannot use the system CAs in %s",
-			 dir);
-	return 0;
-}
-
-/* Every wsi made through the loop carries a struct loop_lws_handler as its
- * opaque user data; this one protocol forwards its callbacks there. */
 static int loop_lws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			     void *user, void *in, size_t len)
 {
@@ -254,8 +203,6 @@ static int loop_lws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	struct loop *l;
 	int ret;
 
-	if (reason == LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS)
-		return loop_tls_client_ctx(wsi, user);
 	if (!h || !h->callback)
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
 	l = h->loop;
@@ -267,23 +214,18 @@ static int loop_lws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	return ret;
 }
 
-static struct lws_vhost *loop_vhost_create(struct loop *l, bool tls)
+static struct lws_vhost *loop_vhost_create(struct loop *l)
 {
 	struct lws_context_creation_info info;
 
 	memset(&info, 0, sizeof(info));
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = loop_protocols;
-	info.vhost_name = tls ? "sipws-tls" : "sipws";
+	info.vhost_name = "sipws";
 	/* ws.c times connections itself (connect_timeout_ms): lws's own
 	 * per-step timeouts (5 s for TLS) must not cut in first */
 	info.timeout_secs = LOOP_LWS_TIMEOUT_SECS;
 	info.connect_timeout_secs = LOOP_LWS_TIMEOUT_SECS;
-	if (tls) {
-		info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
-			       LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
-		info.client_ssl_ca_filepath = l->tls_ca_file;
-	}
 	return lws_create_vhost(l->context, &info);
 }
 
@@ -471,7 +413,6 @@ int loop_alloc(struct loop **lp, const struct loop_config *cfg)
 	l->log_h = cfg->log_h;
 	l->log_arg = cfg->log_arg;
 	l->log_level = cfg->log_level;
-	l->tls_insecure = cfg->tls_insecure;
 	l->sig_pipe[0] = l->sig_pipe[1] = -1;
 	l->post_fd = -1;
 	pthread_mutex_init(&l->post_lock, NULL);
@@ -479,28 +420,11 @@ int loop_alloc(struct loop **lp, const struct loop_config *cfg)
 	/* Before the context: lws logs while it starts. */
 	loop_lws_set_logging(l);
 
-	if (cfg->tls_ca_file) {
-		/* lws only logs an unreadable CA file: say it here */
-		if (access(cfg->tls_ca_file, R_OK) < 0) {
-			err = errno;
-			loop_log(l, LOOP_LOG_ERROR, "%s: %s", cfg->tls_ca_file,
-				 strerror(err));
-			goto out;
-		}
-		l->tls_ca_file = strdup(cfg->tls_ca_file);
-		if (!l->tls_ca_file) {
-			err = ENOMEM;
-			goto out;
-		}
-	}
-
-	/* Vhosts are explicit so that the TLS one, whose SSL_CTX costs
-	 * start-up time, is made only for a wss:// connection. Nor is there
-	 * LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT here (2-15 ms saved on a
+	/* One explicit vhost, without TLS: ws.c runs TLS itself over the
+	 * raw connection with its own SSL_CTX (ws_config's trust settings),
+	 * and no LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT (2-15 ms saved on a
 	 * ws:// run): OpenSSL >= 1.1 initialises itself with the first
-	 * SSL_CTX, and lws's SSL ex-data index stays 0, OpenSSL's app-data
-	 * slot, which nothing else uses on lws's SSL objects (t0520 covers
-	 * verification and the insecure flag, which go through it). */
+	 * SSL_CTX. */
 	memset(&info, 0, sizeof(info));
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
@@ -537,7 +461,7 @@ int loop_alloc(struct loop **lp, const struct loop_config *cfg)
 		err = EIO;
 		goto out;
 	}
-	l->vhost = loop_vhost_create(l, false);
+	l->vhost = loop_vhost_create(l);
 	if (!l->vhost) {
 		err = EIO;
 		goto out;
@@ -593,7 +517,6 @@ void loop_free(struct loop *l)
 		close(l->sig_pipe[0]);
 	if (l->gloop)
 		l->glib->loop_unref(l->gloop);
-	free(l->tls_ca_file);
 	if (loop_log_owner == l) {
 		loop_log_owner = NULL;
 		lws_set_log_level(0, loop_lws_emit);
@@ -816,24 +739,7 @@ void *loop_lws_context(const struct loop *l)
 	return l->context;
 }
 
-void *loop_lws_vhost(struct loop *l, bool tls)
+void *loop_lws_vhost(struct loop *l)
 {
-	if (!tls)
-		return l->vhost;
-	if (!l->tls_vhost) {
-		l->tls_vhost = loop_vhost_create(l, true);
-		if (!l->tls_vhost)
-			loop_log(l, LOOP_LOG_ERROR, "cannot set up TLS");
-	}
-	return l->tls_vhost;
-}
-
-bool loop_lws_tls_insecure(const struct loop *l)
-{
-	return l->tls_insecure;
-}
-
-void *loop_tls_ctx(struct loop *l)
-{
-	return loop_lws_vhost(l, true) ? l->tls_ctx : NULL;
+	return l->vhost;
 }

@@ -35,17 +35,11 @@ struct loop_config {
 	loop_log_h *log_h;
 	void *log_arg;
 	enum loop_log_level log_level;
-	/* TLS for every wss:// connection made on this loop. NULL ca_file:
-	 * the system CAs; otherwise that PEM file instead of them. insecure
-	 * accepts any certificate (untrusted CA, self-signed, expired, wrong
-	 * name): for testing only. */
-	const char *tls_ca_file;
-	bool tls_insecure;
+	/* (TLS trust is the transport's: ws_config.tls_ca_file.) */
 };
 
-/* Returns 0, EINVAL (bad config), ENOMEM, an errno of access(2) for an
- * unreadable tls_ca_file, or EIO when lws (or its GLib plugin) cannot
- * start. cfg may be NULL for a silent native loop. Note that lws sets
+/* Returns 0, EINVAL (bad config), ENOMEM, or EIO when lws (or its GLib
+ * plugin) cannot start. cfg may be NULL for a silent native loop. Note that lws sets
  * SIGPIPE to be ignored, process-wide. */
 int loop_alloc(struct loop **lp, const struct loop_config *cfg);
 /* Destroys the lws context, closing any connection still open; every

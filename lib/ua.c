@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #define UA_STR_(x) #x
 #define UA_STR(x) UA_STR_(x)
@@ -348,17 +349,17 @@ static int make_loop(struct ua *ua, char *reason, size_t reason_size)
 	lc.log_h = ua->cfg.log_h;
 	lc.log_arg = ua->cfg.log_arg;
 	lc.log_level = ua->cfg.log_level;
-	if (conf_get_str(ua->conf, "tls.ca_file", &str) == 0)
-		lc.tls_ca_file = str;
-	conf_get_bool(ua->conf, "tls.insecure", &insecure);
-	lc.tls_insecure = insecure;
 	err = loop_alloc(&ua->loop, &lc);
-	if (err == EIO || err == ENOMEM || err == EINVAL)
+	if (err)
 		return fail(reason, reason_size, err == ENOMEM ? ENOMEM : EIO,
 			    "cannot start the event loop (%s)", strerror(err));
-	if (err)
+	/* The transport's trust settings (make_sip), checked first here so
+	 * that an unreadable file reads as the configuration error it is. */
+	if (conf_get_str(ua->conf, "tls.ca_file", &str) == 0 &&
+	    access(str, R_OK) < 0)
 		return fail(reason, reason_size, EINVAL, "tls.ca_file %s: %s",
-			    lc.tls_ca_file ? lc.tls_ca_file : "", strerror(err));
+			    str, strerror(errno));
+	conf_get_bool(ua->conf, "tls.insecure", &insecure);
 	if (insecure)
 		warn(ua, "warning: server certificates are not verified "
 			 "(tls.insecure)");
@@ -412,6 +413,9 @@ static int make_sip(struct ua *ua, char *reason, size_t reason_size)
 	sc.ws.nservers = ua->nservers;
 	if (conf_get_str(conf, "websocket.origin", &str) == 0)
 		sc.ws.origin = str;
+	if (conf_get_str(conf, "tls.ca_file", &str) == 0)
+		sc.ws.tls_ca_file = str;
+	conf_get_bool(conf, "tls.insecure", &sc.ws.tls_insecure);
 	sc.ws.reconnect = ua->cfg.reconnect;
 	conf_get_int(conf, "websocket.connection_recovery_min_interval",
 		     &min_secs);

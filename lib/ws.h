@@ -70,6 +70,14 @@ struct ws_config {
 	const struct ws_server *servers; /* copied by ws_alloc */
 	size_t nservers;
 	const char *origin;         /* Origin header, or NULL for none */
+	/* TLS for wss:// servers (the transport's own SSL_CTX, made on the
+	 * first wss:// connection). NULL tls_ca_file: the system CAs
+	 * (OpenSSL's defaults; SSL_CERT_FILE / SSL_CERT_DIR honoured);
+	 * otherwise that PEM file instead of them. tls_insecure accepts any
+	 * certificate (untrusted CA, self-signed, expired, wrong name): for
+	 * testing only. */
+	const char *tls_ca_file;
+	bool tls_insecure;
 	unsigned connect_timeout_ms;
 	/* Servers are tried highest weight first; a failed connection
 	 * attempt moves on to the next server at once. A failed server is
@@ -137,8 +145,8 @@ struct ws_event {
 typedef void(ws_event_h)(const struct ws_event *ev, void *arg);
 
 /* Validates every URL (an invalid one is logged with its reason at
- * LOOP_LOG_ERROR). Returns 0, EINVAL or ENOMEM. Nothing happens before
- * ws_connect. */
+ * LOOP_LOG_ERROR). Returns 0, EINVAL, ENOMEM, or the errno of access(2)
+ * for an unreadable tls_ca_file. Nothing happens before ws_connect. */
 int ws_alloc(struct ws **wsp, struct loop *loop, const struct ws_config *cfg,
 	     ws_event_h *h, void *arg);
 /* Start connecting (to the highest weight first); events follow from the

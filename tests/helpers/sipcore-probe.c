@@ -660,7 +660,7 @@ int main(int argc, char **argv)
 	while ((c = getopt(argc, argv, "C:c:e:H:i:kn:o:p:Q:RrS:s:T:u:vW:w:x:")) != -1) {
 		switch (c) {
 		case 'C':
-			lcfg.tls_ca_file = optarg;
+			scfg.ws.tls_ca_file = optarg;
 			break;
 		case 'c':
 			p.content_type = optarg;

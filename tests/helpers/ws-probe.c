@@ -243,7 +243,7 @@ int main(int argc, char **argv)
 				usage();
 			break;
 		case 'C':
-			lcfg.tls_ca_file = optarg;
+			wcfg.tls_ca_file = optarg;
 			break;
 		case 'F':
 			wcfg.probe_interval_secs = (unsigned)atoi(optarg);
@@ -258,7 +258,7 @@ int main(int argc, char **argv)
 			wcfg.keepalive_interval_ms = (unsigned)atoi(optarg);
 			break;
 		case 'k':
-			lcfg.tls_insecure = true;
+			wcfg.tls_insecure = true;
 			break;
 		case 'm':
 			wcfg.max_message = (size_t)atol(optarg);
