@@ -56,6 +56,18 @@ test_expect_success 'sipws.pc names the install paths' '
 	test_grep " -L/usr/local/lib -lsipws *$" pc.out
 '
 
+# san, cflags and libs for building against the installed tree.
+installed_flags() {
+	case "$SIPWS_BUILD" in
+	*sanitize*) san="-fsanitize=address,undefined" ;;
+	*) san= ;;
+	esac &&
+	cflags=$(PKG_CONFIG_PATH="$root/usr/local/lib/pkgconfig" \
+		pkg-config --cflags sipws | sed "s|/usr/local|$root/usr/local|g") &&
+	libs=$(PKG_CONFIG_PATH="$root/usr/local/lib/pkgconfig" \
+		pkg-config --static --libs sipws | sed "s|/usr/local|$root/usr/local|g")
+}
+
 test_expect_success 'a program builds against the installed library' '
 	cat >prog.c <<-\PROG &&
 	#include <stdio.h>
@@ -71,14 +83,7 @@ test_expect_success 'a program builds against the installed library' '
 		return 0;
 	}
 	PROG
-	case "$SIPWS_BUILD" in
-	*sanitize*) san="-fsanitize=address,undefined" ;;
-	*) san= ;;
-	esac &&
-	cflags=$(PKG_CONFIG_PATH="$root/usr/local/lib/pkgconfig" \
-		pkg-config --cflags sipws | sed "s|/usr/local|$root/usr/local|g") &&
-	libs=$(PKG_CONFIG_PATH="$root/usr/local/lib/pkgconfig" \
-		pkg-config --static --libs sipws | sed "s|/usr/local|$root/usr/local|g") &&
+	installed_flags &&
 	cc $san $cflags -o prog prog.c $libs &&
 	./prog >prog.out &&
 	echo example.org >expect &&
@@ -110,14 +115,7 @@ test_expect_success 'a user agent in 20 lines builds on the umbrella header alon
 	}
 	PROG
 	test "$(wc -l <ua.c)" -le 22 &&
-	case "$SIPWS_BUILD" in
-	*sanitize*) san="-fsanitize=address,undefined" ;;
-	*) san= ;;
-	esac &&
-	cflags=$(PKG_CONFIG_PATH="$root/usr/local/lib/pkgconfig" \
-		pkg-config --cflags sipws | sed "s|/usr/local|$root/usr/local|g") &&
-	libs=$(PKG_CONFIG_PATH="$root/usr/local/lib/pkgconfig" \
-		pkg-config --static --libs sipws | sed "s|/usr/local|$root/usr/local|g") &&
+	installed_flags &&
 	cc $san -Wall -Werror -Wno-unused-parameter \
 		$cflags -o ua ua.c $libs &&
 	port=$(perl "$SIPWS_SOURCE/tests/kamailio/free-ports.pl" 1) &&

@@ -27,19 +27,10 @@ CLOSED_PORT=$(perl "$SIPWS_SOURCE/tests/kamailio/free-ports.pl" 1)
 # peer_start COUNT: bob takes COUNT messages (in the background of the
 # test body; peer_wait waits for it).
 peer_start() {
-	perl "$SIPWS_SOURCE/tests/kamailio/ws-sip-peer.pl" -n "$1" -t 30 \
-		bob "$KAM_BOB_PASSWORD" "$KAM_WS_URL" >peer.out 2>peer.err &
-	echo $! >peer.pid
-	for i in $(seq 50); do
-		grep -q "^registered 200\$" peer.out 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "the peer did not register:" >&2
-	cat peer.out peer.err >&2
-	return 1
+	kam_ws_peer_start "$@"
 }
 peer_wait() {
-	wait "$(cat peer.pid)"
+	kam_ws_peer_wait
 }
 # peer_expect BODY-FILE...: what the peer prints for these bodies.
 peer_expect() {

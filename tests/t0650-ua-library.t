@@ -9,26 +9,11 @@ test -x "$UA_MESSAGE" || test_skip_all 'tests/helpers/ua-message is not built'
 
 kamailio_start
 
-# bob, a minimal user agent over ws://, answers each MESSAGE 200 and prints
-# "MESSAGE FROM-URI BODY".
-peer_start() {
-	perl "$SIPWS_SOURCE/tests/kamailio/ws-sip-peer.pl" -n "$1" -t 30 \
-		bob "$KAM_BOB_PASSWORD" "$KAM_WS_URL" >peer.out 2>peer.err &
-	echo $! >peer.pid
-	for i in $(seq 50); do
-		grep -q "^registered 200\$" peer.out 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "the peer did not register:" >&2
-	cat peer.out peer.err >&2
-	return 1
-}
-
 test_expect_success 'registers, the MESSAGE reaches bob with a 200, exit 0' '
-	peer_start 1 &&
+	kam_ws_peer_start 1 &&
 	"$UA_MESSAGE" "$KAM_WS_URL" sip:alice@127.0.0.1 "$KAM_ALICE_PASSWORD" \
 		sip:bob@127.0.0.1 "hello from a library" >out 2>err &&
-	wait "$(cat peer.pid)" &&
+	kam_ws_peer_wait &&
 	cat >expect <<-\EOF &&
 	registered 600
 	message 200
