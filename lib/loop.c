@@ -335,7 +335,9 @@ static int loop_watch_callback(void *wsi, int reason, void *in, size_t len,
 		w->h(w->fd, w->arg);
 	} else if (reason == LWS_CALLBACK_RAW_CLOSE_FILE) {
 		/* lws gave up on the descriptor (a hang-up): the end is
-		 * readable, let the owner read it */
+		 * readable, let the owner read it. Detached first: h may
+		 * free w, and lws has more callbacks for this wsi. */
+		lws_set_opaque_user_data(wsi, NULL);
 		w->wsi = NULL;
 		w->h(w->fd, w->arg);
 	}

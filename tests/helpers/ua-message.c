@@ -67,7 +67,7 @@ static int run(struct conf *conf)
 
 int main(int argc, char **argv)
 {
-	struct conf *conf;
+	struct conf *conf = NULL;
 	char reason[256], text[1024];
 	int code;
 
@@ -85,6 +85,7 @@ int main(int argc, char **argv)
 		       sizeof(reason)) != 0 ||
 	    conf_check(conf, reason, sizeof(reason)) != 0) {
 		fprintf(stderr, "ua-message: %s\n", reason);
+		conf_free(conf);
 		return 2;
 	}
 	msg.to = argv[4];
