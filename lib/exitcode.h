@@ -3,8 +3,9 @@
 #ifndef SIPWS_EXITCODE_H
 #define SIPWS_EXITCODE_H
 
-/* <stdlib.h> first: its EXIT_FAILURE (1) and EXIT_SUCCESS (0) agree with
- * EXIT_FAILED and EXIT_OK below, and our names must not collide with them. */
+/* The names carry the module prefix (SIPWS_EXIT_OK...): nothing clashes
+ * with <stdlib.h>'s EXIT_SUCCESS and EXIT_FAILURE, which agree with
+ * SIPWS_EXIT_OK and SIPWS_EXIT_FAILED. */
 #include <stdlib.h>
 
 /* X(name, number, short description) */
@@ -30,7 +31,7 @@
 	X(MEDIA, 79, "media failure (ICE, DTLS, or no media flowing)")
 
 enum exitcode {
-#define EXITCODE_ENUM(name, number, text) EXIT_##name = number,
+#define EXITCODE_ENUM(name, number, text) SIPWS_EXIT_##name = number,
 	EXITCODE_TABLE(EXITCODE_ENUM)
 #undef EXITCODE_ENUM
 };
@@ -42,7 +43,7 @@ const char *exitcode_describe(int code);
  * when a 487 answers a CANCEL that we sent because our own timer ran out. */
 int exitcode_from_sip_status(int status, int our_timeout);
 
-/* Map a library errno-style return to an exit code (0 maps to EXIT_OK). */
+/* Map a library errno-style return to an exit code (0 maps to SIPWS_EXIT_OK). */
 int exitcode_from_errno(int err);
 
 /* Map the reason a server connection failed or was lost (the errno values

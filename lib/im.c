@@ -1,6 +1,7 @@
 /* Pipelined MESSAGE sending: a submission queue, a window of
  * transactions in flight, one Call-ID with increasing CSeq. */
 #include "im.h"
+#include "tsx.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -2,10 +2,12 @@
  * GLib main loop through lws's glib event-lib plugin; timers are lws_sul so
  * one code path serves both backends. */
 #include "loop.h"
+#include "loop-lws.h"
 
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,11 +17,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <arpa/inet.h>
+#include <sys/eventfd.h>
+
 #include <glib.h>
 #include <libwebsockets.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 _Static_assert(sizeof(lws_sorted_usec_list_t) <=
 		       sizeof(((struct loop_timer *)0)->priv),
@@ -31,10 +32,7 @@ _Static_assert(sizeof(lws_sorted_usec_list_t) <=
 
 struct loop {
 	struct lws_context *context;
-	struct lws_vhost *vhost;     /* plain: ws:// and the signal pipe */
-	struct lws_vhost *tls_vhost; /* wss://, made on first use */
-	SSL_CTX *tls_ctx;            /* its client context */
-	char *tls_ca_file;
+	struct lws_vhost *vhost;     /* raw TCP (ws.c), the signal pipe */
 	enum loop_backend backend;
 	const struct loop_glib *glib; /* LOOP_GLIB only */
 	GMainLoop *gloop;
@@ -43,7 +41,6 @@ struct loop {
 	loop_log_h *log_h;
 	void *log_arg;
 	enum loop_log_level log_level;
-	bool tls_insecure;
 
 	bool running;
 	bool stop;
@@ -56,6 +53,28 @@ struct loop {
 	struct loop_lws_handler sig_handler;
 	struct sigaction old_int, old_term;
 	int signal;
+
+	/* loop_post: a queue filled from any thread, an eventfd to wake */
+	pthread_mutex_t post_lock;
+	struct loop_post_item *post_head, *post_tail;
+	int post_fd;
+	struct lws *post_wsi;
+	struct loop_lws_handler post_handler;
+};
+
+struct loop_post_item {
+	struct loop_post_item *next;
+	loop_post_h *fn;
+	void *arg;
+};
+
+struct loop_watch {
+	struct loop *loop;
+	struct lws *wsi;
+	int fd;
+	loop_fd_h *h;
+	void *arg;
+	struct loop_lws_handler handler;
 };
 
 /* The few GLib calls of the GLib backend, looked up when the first
@@ -177,50 +196,6 @@ static void loop_lws_set_logging(struct loop *l)
 	lws_set_log_level(mask, loop_lws_emit);
 }
 
-/* lws 4.1 puts the Host header's name in SNI even when it is an IP
- * literal, which RFC 6066 §3 forbids (and for "[::1]" sends "["): take it
- * out before the ClientHello is written. */
-static void loop_tls_info(const SSL *ssl, int where, int ret)
-{
-	const char *name;
-	unsigned char addr[16];
-
-	(void)ret;
-	if (!(where & SSL_CB_HANDSHAKE_START))
-		return;
-	name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
-	if (name && (name[0] == '[' || inet_pton(AF_INET, name, addr) == 1 ||
-		     inet_pton(AF_INET6, name, addr) == 1))
-		SSL_set_tlsext_host_name((SSL *)ssl, NULL);
-}
-
-/* Called once the TLS vhost's SSL_CTX exists. That vhost has lws's own
- * loading of the system CAs disabled: it parses the whole bundle at start-up
- * (~100 ms here). OpenSSL's hashed directory (Debian's /etc/ssl/certs) is
- * read only for the CAs a handshake needs. SSL_CERT_FILE / SSL_CERT_DIR are
- * honoured as OpenSSL does. */
-static int loop_tls_client_ctx(struct lws *wsi, void *ssl_ctx)
-{
-	struct loop *l = wsi ? lws_context_user(lws_get_context(wsi)) : NULL;
-	const char *dir = getenv(X509_get_default_cert_dir_env());
-	const char *file = getenv(X509_get_default_cert_file_env());
-
-	if (!l || !ssl_ctx)
-		return 0;
-	SSL_CTX_set_info_callback(ssl_ctx, loop_tls_info);
-	l->tls_ctx = ssl_ctx;
-	if (l->tls_ca_file)
-		return 0;
-	if (!dir)
-		dir = X509_get_default_cert_dir();
-	if (!SSL_CTX_load_verify_locations(ssl_ctx, file, dir))
-		loop_log(l, LOOP_LOG_ERROR, "cannot use the system CAs in %s",
-			 dir);
-	return 0;
-}
-
-/* Every wsi made through the loop carries a struct loop_lws_handler as its
- * opaque user data; this one protocol forwards its callbacks there. */
 static int loop_lws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 			     void *user, void *in, size_t len)
 {
@@ -228,8 +203,6 @@ static int loop_lws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	struct loop *l;
 	int ret;
 
-	if (reason == LWS_CALLBACK_OPENSSL_LOAD_EXTRA_CLIENT_VERIFY_CERTS)
-		return loop_tls_client_ctx(wsi, user);
 	if (!h || !h->callback)
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
 	l = h->loop;
@@ -241,24 +214,183 @@ static int loop_lws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	return ret;
 }
 
-static struct lws_vhost *loop_vhost_create(struct loop *l, bool tls)
+static struct lws_vhost *loop_vhost_create(struct loop *l)
 {
 	struct lws_context_creation_info info;
 
 	memset(&info, 0, sizeof(info));
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.protocols = loop_protocols;
-	info.vhost_name = tls ? "sipws-tls" : "sipws";
+	info.vhost_name = "sipws";
 	/* ws.c times connections itself (connect_timeout_ms): lws's own
 	 * per-step timeouts (5 s for TLS) must not cut in first */
 	info.timeout_secs = LOOP_LWS_TIMEOUT_SECS;
 	info.connect_timeout_secs = LOOP_LWS_TIMEOUT_SECS;
-	if (tls) {
-		info.options = LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT |
-			       LWS_SERVER_OPTION_DISABLE_OS_CA_CERTS;
-		info.client_ssl_ca_filepath = l->tls_ca_file;
-	}
 	return lws_create_vhost(l->context, &info);
+}
+
+/* Adopt fd (the loop's own from now on) for its readability. */
+static struct lws *loop_adopt_fd(struct loop *l, int fd,
+				 struct loop_lws_handler *h)
+{
+	lws_adopt_desc_t desc;
+
+	memset(&desc, 0, sizeof(desc));
+	desc.vh = l->vhost;
+	desc.type = LWS_ADOPT_RAW_FILE_DESC;
+	desc.fd.filefd = fd;
+	desc.vh_prot_name = LOOP_LWS_PROTOCOL;
+	desc.opaque = h;
+	return lws_adopt_descriptor_vhost_via_info(&desc);
+}
+
+static void loop_post_run(struct loop *l)
+{
+	struct loop_post_item *it, *next;
+	uint64_t n;
+
+	if (read(l->post_fd, &n, sizeof(n)) < 0)
+		n = 0; /* EAGAIN: an earlier turn took the items */
+	pthread_mutex_lock(&l->post_lock);
+	it = l->post_head;
+	l->post_head = l->post_tail = NULL;
+	pthread_mutex_unlock(&l->post_lock);
+	for (; it; it = next) {
+		next = it->next;
+		it->fn(it->arg);
+		free(it);
+	}
+}
+
+static int loop_post_callback(void *wsi, int reason, void *in, size_t len,
+			      void *arg)
+{
+	struct loop *l = arg;
+
+	(void)wsi;
+	(void)in;
+	(void)len;
+	if (reason == LWS_CALLBACK_RAW_RX_FILE)
+		loop_post_run(l);
+	else if (reason == LWS_CALLBACK_RAW_CLOSE_FILE) {
+		l->post_wsi = NULL;
+		l->post_fd = -1;
+	}
+	return 0;
+}
+
+static int loop_post_open(struct loop *l)
+{
+	l->post_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (l->post_fd < 0)
+		return errno == ENOMEM ? ENOMEM : EIO;
+	l->post_handler.callback = loop_post_callback;
+	l->post_handler.arg = l;
+	l->post_handler.loop = l;
+	l->post_wsi = loop_adopt_fd(l, l->post_fd, &l->post_handler);
+	if (!l->post_wsi) {
+		close(l->post_fd);
+		l->post_fd = -1;
+		return EIO;
+	}
+	return 0;
+}
+
+int loop_post(struct loop *l, loop_post_h *fn, void *arg)
+{
+	struct loop_post_item *it;
+	uint64_t one = 1;
+
+	if (!l || !fn)
+		return EINVAL;
+	it = malloc(sizeof(*it));
+	if (!it)
+		return ENOMEM;
+	it->next = NULL;
+	it->fn = fn;
+	it->arg = arg;
+	pthread_mutex_lock(&l->post_lock);
+	if (l->post_tail)
+		l->post_tail->next = it;
+	else
+		l->post_head = it;
+	l->post_tail = it;
+	/* under the lock: loop_free cannot close the eventfd meanwhile
+	 * (a full counter, EAGAIN, already means "wake up") */
+	if (l->post_fd >= 0 && write(l->post_fd, &one, sizeof(one)) < 0)
+		one = 0;
+	pthread_mutex_unlock(&l->post_lock);
+	return 0;
+}
+
+static int loop_watch_callback(void *wsi, int reason, void *in, size_t len,
+			       void *arg)
+{
+	struct loop_watch *w = arg;
+
+	(void)wsi;
+	(void)in;
+	(void)len;
+	if (reason == LWS_CALLBACK_RAW_RX_FILE) {
+		w->h(w->fd, w->arg);
+	} else if (reason == LWS_CALLBACK_RAW_CLOSE_FILE) {
+		/* lws gave up on the descriptor (a hang-up): the end is
+		 * readable, let the owner read it. Detached first: h may
+		 * free w, and lws has more callbacks for this wsi. */
+		lws_set_opaque_user_data(wsi, NULL);
+		w->wsi = NULL;
+		w->h(w->fd, w->arg);
+	}
+	return 0;
+}
+
+int loop_watch_fd(struct loop *l, int fd, loop_fd_h *h, void *arg,
+		  struct loop_watch **wp)
+{
+	struct loop_watch *w;
+	int dupfd;
+
+	if (!l || fd < 0 || !h || !wp)
+		return EINVAL;
+	*wp = NULL;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return ENOMEM;
+	dupfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (dupfd < 0) {
+		int err = errno;
+
+		free(w);
+		return err;
+	}
+	w->loop = l;
+	w->fd = fd;
+	w->h = h;
+	w->arg = arg;
+	w->handler.callback = loop_watch_callback;
+	w->handler.arg = w;
+	w->handler.loop = l;
+	w->wsi = loop_adopt_fd(l, dupfd, &w->handler);
+	if (!w->wsi) {
+		close(dupfd);
+		free(w);
+		return EIO;
+	}
+	*wp = w;
+	return 0;
+}
+
+void loop_unwatch(struct loop_watch *w)
+{
+	if (!w)
+		return;
+	if (w->wsi) {
+		/* detached now, closed (with the duplicate) by lws soon */
+		lws_set_opaque_user_data(w->wsi, NULL);
+		lws_set_timeout(w->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT,
+				LWS_TO_KILL_ASYNC);
+	}
+	free(w);
 }
 
 int loop_alloc(struct loop **lp, const struct loop_config *cfg)
@@ -283,34 +415,18 @@ int loop_alloc(struct loop **lp, const struct loop_config *cfg)
 	l->log_h = cfg->log_h;
 	l->log_arg = cfg->log_arg;
 	l->log_level = cfg->log_level;
-	l->tls_insecure = cfg->tls_insecure;
 	l->sig_pipe[0] = l->sig_pipe[1] = -1;
+	l->post_fd = -1;
+	pthread_mutex_init(&l->post_lock, NULL);
 
 	/* Before the context: lws logs while it starts. */
 	loop_lws_set_logging(l);
 
-	if (cfg->tls_ca_file) {
-		/* lws only logs an unreadable CA file: say it here */
-		if (access(cfg->tls_ca_file, R_OK) < 0) {
-			err = errno;
-			loop_log(l, LOOP_LOG_ERROR, "%s: %s", cfg->tls_ca_file,
-				 strerror(err));
-			goto out;
-		}
-		l->tls_ca_file = strdup(cfg->tls_ca_file);
-		if (!l->tls_ca_file) {
-			err = ENOMEM;
-			goto out;
-		}
-	}
-
-	/* Vhosts are explicit so that the TLS one, whose SSL_CTX costs
-	 * start-up time, is made only for a wss:// connection. Nor is there
-	 * LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT here (2-15 ms saved on a
+	/* One explicit vhost, without TLS: ws.c runs TLS itself over the
+	 * raw connection with its own SSL_CTX (ws_config's trust settings),
+	 * and no LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT (2-15 ms saved on a
 	 * ws:// run): OpenSSL >= 1.1 initialises itself with the first
-	 * SSL_CTX, and lws's SSL ex-data index stays 0, OpenSSL's app-data
-	 * slot, which nothing else uses on lws's SSL objects (t0520 covers
-	 * verification and the insecure flag, which go through it). */
+	 * SSL_CTX. */
 	memset(&info, 0, sizeof(info));
 	info.port = CONTEXT_PORT_NO_LISTEN;
 	info.options = LWS_SERVER_OPTION_EXPLICIT_VHOSTS;
@@ -347,11 +463,12 @@ int loop_alloc(struct loop **lp, const struct loop_config *cfg)
 		err = EIO;
 		goto out;
 	}
-	l->vhost = loop_vhost_create(l, false);
+	l->vhost = loop_vhost_create(l);
 	if (!l->vhost) {
 		err = EIO;
 		goto out;
 	}
+	err = loop_post_open(l);
 
 out:
 	if (err)
@@ -381,14 +498,27 @@ void loop_free(struct loop *l)
 	loop_signals_release(l);
 	if (l->sig_wsi)
 		lws_set_opaque_user_data(l->sig_wsi, NULL);
+	pthread_mutex_lock(&l->post_lock);
+	if (l->post_wsi)
+		lws_set_opaque_user_data(l->post_wsi, NULL);
+	else if (l->post_fd >= 0)
+		close(l->post_fd);
+	l->post_fd = -1; /* lws closes the adopted one with its wsi */
+	pthread_mutex_unlock(&l->post_lock);
 	if (l->context)
 		lws_context_destroy(l->context);
+	while (l->post_head) {
+		struct loop_post_item *it = l->post_head;
+
+		l->post_head = it->next;
+		free(it);
+	}
+	pthread_mutex_destroy(&l->post_lock);
 	/* lws closed the adopted read end with its wsi, if it got that far */
 	if (!l->sig_wsi && l->sig_pipe[0] >= 0)
 		close(l->sig_pipe[0]);
 	if (l->gloop)
 		l->glib->loop_unref(l->gloop);
-	free(l->tls_ca_file);
 	if (loop_log_owner == l) {
 		loop_log_owner = NULL;
 		lws_set_log_level(0, loop_lws_emit);
@@ -611,24 +741,7 @@ void *loop_lws_context(const struct loop *l)
 	return l->context;
 }
 
-void *loop_lws_vhost(struct loop *l, bool tls)
+void *loop_lws_vhost(struct loop *l)
 {
-	if (!tls)
-		return l->vhost;
-	if (!l->tls_vhost) {
-		l->tls_vhost = loop_vhost_create(l, true);
-		if (!l->tls_vhost)
-			loop_log(l, LOOP_LOG_ERROR, "cannot set up TLS");
-	}
-	return l->tls_vhost;
-}
-
-bool loop_lws_tls_insecure(const struct loop *l)
-{
-	return l->tls_insecure;
-}
-
-void *loop_tls_ctx(struct loop *l)
-{
-	return loop_lws_vhost(l, true) ? l->tls_ctx : NULL;
+	return l->vhost;
 }

@@ -35,17 +35,11 @@ struct loop_config {
 	loop_log_h *log_h;
 	void *log_arg;
 	enum loop_log_level log_level;
-	/* TLS for every wss:// connection made on this loop. NULL ca_file:
-	 * the system CAs; otherwise that PEM file instead of them. insecure
-	 * accepts any certificate (untrusted CA, self-signed, expired, wrong
-	 * name): for testing only. */
-	const char *tls_ca_file;
-	bool tls_insecure;
+	/* (TLS trust is the transport's: ws_config.tls_ca_file.) */
 };
 
-/* Returns 0, EINVAL (bad config), ENOMEM, an errno of access(2) for an
- * unreadable tls_ca_file, or EIO when lws (or its GLib plugin) cannot
- * start. cfg may be NULL for a silent native loop. Note that lws sets
+/* Returns 0, EINVAL (bad config), ENOMEM, or EIO when lws (or its GLib
+ * plugin) cannot start. cfg may be NULL for a silent native loop. Note that lws sets
  * SIGPIPE to be ignored, process-wide. */
 int loop_alloc(struct loop **lp, const struct loop_config *cfg);
 /* Destroys the lws context, closing any connection still open; every
@@ -105,27 +99,22 @@ void loop_timer_start(struct loop_timer *t, struct loop *l, uint64_t ms,
 void loop_timer_cancel(struct loop_timer *t);
 bool loop_timer_running(const struct loop_timer *t);
 
-/* For library modules built directly on lws (ws.c), with lws types as
- * void * so this header stays free of them. Every wsi made on the loop is
- * bound to the protocol LOOP_LWS_PROTOCOL and carries a struct
- * loop_lws_handler as its lws opaque user data: the loop forwards each lws
- * callback of that wsi to it (reason is an enum lws_callback_reasons).
- * Clear the opaque pointer to detach before freeing the handler. */
-#define LOOP_LWS_PROTOCOL "sipws-loop"
-/* lws's own network timeouts, above any timeout of ours */
-#define LOOP_LWS_TIMEOUT_SECS 120
-struct loop_lws_handler {
-	int (*callback)(void *wsi, int reason, void *in, size_t len, void *arg);
-	void *arg;
-	struct loop *loop;
-};
-void *loop_lws_context(const struct loop *l);  /* struct lws_context * */
-/* struct lws_vhost *: plain, or with the TLS settings (made on first use;
- * NULL if that fails) */
-void *loop_lws_vhost(struct loop *l, bool tls);
-bool loop_lws_tls_insecure(const struct loop *l);
-/* The TLS vhost's client SSL_CTX * (its trust settings), for a module
- * that runs TLS itself over a raw connection; NULL if TLS cannot start. */
-void *loop_tls_ctx(struct loop *l);
+/* Run fn(arg) on the loop's thread, soon, in the order posted. The one
+ * loop function that is safe from any thread (GStreamer's streaming
+ * threads post here and do nothing else). 0, or ENOMEM. What is still
+ * queued when the loop is freed is dropped without being run. */
+typedef void(loop_post_h)(void *arg);
+int loop_post(struct loop *l, loop_post_h *fn, void *arg);
+
+/* Watch a file descriptor: h(fd, arg) runs on the loop whenever fd is
+ * readable, at its end (EOF, hang-up) included, until loop_unwatch. fd
+ * stays the caller's (the loop watches a duplicate). 0, EINVAL, ENOMEM,
+ * EIO, or the errno of dup(2). */
+struct loop_watch;
+typedef void(loop_fd_h)(int fd, void *arg);
+int loop_watch_fd(struct loop *l, int fd, loop_fd_h *h, void *arg,
+		  struct loop_watch **wp);
+/* Stop watching (also from inside h); NULL is ignored. */
+void loop_unwatch(struct loop_watch *w);
 
 #endif

@@ -26,7 +26,6 @@
 #include "loop.h"
 #include "sipmsg.h"
 #include "span.h"
-#include "tsx.h"
 #include "ws.h"
 
 struct sip;
@@ -331,6 +330,7 @@ const char *sip_contact_uri(const struct sip *sip);
 const char *sip_instance_urn(const struct sip *sip);
 /* The server URL in use. */
 const char *sip_server_url(const struct sip *sip);
+struct tsx_timers;
 const struct tsx_timers *sip_timers(const struct sip *sip);
 
 /* ---- helpers ------------------------------------------------------------ */

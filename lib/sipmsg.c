@@ -2291,6 +2291,79 @@ int sipmsg_header_add(struct sipmsg *msg, const char *name, const char *value)
 			   span_from_str(value));
 }
 
+int sipmsg_header_add_span(struct sipmsg *msg, const char *name,
+			   struct span value)
+{
+	char *v = span_dup(value);
+	int err;
+
+	if (v == NULL)
+		return ENOMEM;
+	err = sipmsg_header_add(msg, name, v);
+	free(v);
+	return err;
+}
+
+static int derive_copy(struct sipmsg *m, const struct sipmsg *src,
+		       enum sipmsg_hdr_id id, const char *name)
+{
+	struct sipmsg_header hdr;
+
+	if (src == NULL || sipmsg_header_get_id(src, id, 0, &hdr) != 0)
+		return 0;
+	return sipmsg_header_add_span(m, name, hdr.value);
+}
+
+int sipmsg_request_derive(struct sipmsg **msgp, const char *method,
+			  const char *ruri, const struct sipmsg_derive *d)
+{
+	struct sipmsg_header hdr;
+	struct sipmsg *m = NULL;
+	char cseq[48];
+	size_t i, n;
+	int err;
+
+	*msgp = NULL;
+	err = sipmsg_new_request(&m, method, ruri);
+	if (err != 0)
+		return err;
+	if (d->via.p != NULL)
+		err = sipmsg_header_add_span(m, "Via", d->via);
+	if (err == 0)
+		err = sipmsg_header_add(m, "Max-Forwards", "70");
+	for (i = 0; err == 0 && d->route &&
+		    sipmsg_header_get_id(d->route, SIPMSG_HDR_ROUTE, i, &hdr) == 0;
+	     i++)
+		err = sipmsg_header_add_span(m, "Route", hdr.value);
+	n = d->record_route ? sipmsg_record_route_count(d->record_route) : 0;
+	for (i = n; err == 0 && i > 0; i--) {
+		struct span v;
+
+		if (sipmsg_value_get_id(d->record_route,
+					SIPMSG_HDR_RECORD_ROUTE, i - 1, &v) == 0)
+			err = sipmsg_header_add_span(m, "Route", v);
+	}
+	if (err == 0 && d->to_first)
+		err = derive_copy(m, d->to, SIPMSG_HDR_TO, "To");
+	if (err == 0)
+		err = derive_copy(m, d->from, SIPMSG_HDR_FROM, "From");
+	if (err == 0 && !d->to_first)
+		err = derive_copy(m, d->to, SIPMSG_HDR_TO, "To");
+	if (err == 0)
+		err = derive_copy(m, d->call_id, SIPMSG_HDR_CALL_ID, "Call-ID");
+	if (err == 0) {
+		snprintf(cseq, sizeof(cseq), "%lu %s", (unsigned long)d->cseq,
+			 method);
+		err = sipmsg_header_add(m, "CSeq", cseq);
+	}
+	if (err != 0) {
+		sipmsg_free(m);
+		return err;
+	}
+	*msgp = m;
+	return 0;
+}
+
 /* Remove every field matching; *first gets the index of the first one. */
 static size_t fields_remove(struct sipmsg *msg, struct span name,
 			    size_t *first)

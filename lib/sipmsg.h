@@ -409,6 +409,29 @@ int sipmsg_new_reply(struct sipmsg **msgp, const struct sipmsg *req,
  * otherwise. E2BIG past SIPMSG_MAX_HEADERS fields or SIPMSG_MAX_VALUES
  * values. */
 int sipmsg_header_add(struct sipmsg *msg, const char *name, const char *value);
+/* The same with the value as a span. */
+int sipmsg_header_add_span(struct sipmsg *msg, const char *name,
+			   struct span value);
+
+/* Where a request made from other messages takes its headers: a CANCEL
+ * (RFC 3261 §9.1), the ACK of a non-2xx (§17.1.1.3), a request within a
+ * dialog (§12.2.1.1). */
+struct sipmsg_derive {
+	struct span via;               /* the Via value; p NULL: none */
+	const struct sipmsg *route;    /* its Route values in order, or */
+	const struct sipmsg *record_route; /* its Record-Route values
+					    * reversed (the UAC route set) */
+	const struct sipmsg *from;     /* From taken from here */
+	const struct sipmsg *to;       /* To */
+	const struct sipmsg *call_id;  /* Call-ID */
+	uint32_t cseq;                 /* CSeq number; the method follows */
+	bool to_first;                 /* To before From (as CANCEL has it) */
+};
+/* A request method ruri with, in this order, Via, Max-Forwards: 70, the
+ * route, From and To, Call-ID and CSeq as d says; more headers can be
+ * added after. sipmsg_header_add's errors, ENOMEM. */
+int sipmsg_request_derive(struct sipmsg **msgp, const char *method,
+			  const char *ruri, const struct sipmsg_derive *d);
 /* Replace every field of that name by one (placed where the first was, or
  * appended). */
 int sipmsg_header_set(struct sipmsg *msg, const char *name, const char *value);

@@ -412,60 +412,28 @@ bool tsx_client_proceeding(const struct tsx_client *t)
 
 /* Copy one header field of src into dst (a NUL-terminated copy first:
  * the builder takes C strings). */
-static int copy_span_header(struct sipmsg *dst, const char *name,
-			    struct span value)
-{
-	char *v = span_dup(value);
-	int err;
-
-	if (v == NULL)
-		return ENOMEM;
-	err = sipmsg_header_add(dst, name, v);
-	free(v);
-	return err;
-}
-
 /* §17.1.1.3: the ACK for a non-2xx final response, same branch. */
 static int client_send_ack(struct tsx_client *t, const struct sipmsg *resp)
 {
 	const struct sipmsg *req = t->req;
+	struct sipmsg_derive d = {0};
 	struct sipmsg *ack = NULL;
-	struct sipmsg_header hdr;
 	struct sipmsg_cseq cseq;
-	struct span top;
-	char *uri = NULL, *data = NULL, num[32];
-	size_t i, len;
+	char *uri = NULL, *data = NULL;
+	size_t len;
 	int err;
 
 	if (sipmsg_cseq_get(req, &cseq) != 0 ||
-	    sipmsg_value_get_id(req, SIPMSG_HDR_VIA, 0, &top) != 0)
+	    sipmsg_value_get_id(req, SIPMSG_HDR_VIA, 0, &d.via) != 0)
 		return EBADMSG;
 	uri = span_dup(sipmsg_request_uri_text(req));
 	if (uri == NULL)
 		return ENOMEM;
-	err = sipmsg_new_request(&ack, "ACK", uri);
+	d.route = d.from = d.call_id = req;
+	d.to = resp; /* with the tag of the answer */
+	d.cseq = cseq.number;
+	err = sipmsg_request_derive(&ack, "ACK", uri, &d);
 	free(uri);
-	if (err != 0)
-		return err;
-	err = copy_span_header(ack, "Via", top);
-	if (err == 0 && sipmsg_header_get_id(req, SIPMSG_HDR_MAX_FORWARDS, 0,
-					     &hdr) == 0)
-		err = sipmsg_header_add(ack, "Max-Forwards", "70");
-	for (i = 0; err == 0 &&
-		    sipmsg_header_get_id(req, SIPMSG_HDR_ROUTE, i, &hdr) == 0;
-	     i++)
-		err = copy_span_header(ack, "Route", hdr.value);
-	if (err == 0 && sipmsg_header_get_id(req, SIPMSG_HDR_FROM, 0, &hdr) == 0)
-		err = copy_span_header(ack, "From", hdr.value);
-	if (err == 0 && sipmsg_header_get_id(resp, SIPMSG_HDR_TO, 0, &hdr) == 0)
-		err = copy_span_header(ack, "To", hdr.value);
-	if (err == 0 &&
-	    sipmsg_header_get_id(req, SIPMSG_HDR_CALL_ID, 0, &hdr) == 0)
-		err = copy_span_header(ack, "Call-ID", hdr.value);
-	if (err == 0) {
-		snprintf(num, sizeof(num), "%lu ACK", (unsigned long)cseq.number);
-		err = sipmsg_header_add(ack, "CSeq", num);
-	}
 	if (err == 0)
 		err = sipmsg_encode_alloc(ack, &data, &len);
 	if (err == 0)

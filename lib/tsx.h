@@ -12,7 +12,8 @@
  * waits up to Timer H for the ACK (absorbing it). A 2xx to an INVITE ends
  * both sides at once as in RFC 3261 (not RFC 6026's Accepted state):
  * retransmitted 2xx responses and ACKs for a 2xx reach the UA core as
- * unmatched messages, which is where they belong (§13.3.1.4, §17.1.1.2). */
+ * unmatched messages, which is where they belong (§13.3.1.4, §17.1.1.2).
+ * The SIP core's own (private: not installed). */
 #ifndef SIPWS_TSX_H
 #define SIPWS_TSX_H
 

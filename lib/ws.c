@@ -17,12 +17,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <libwebsockets.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
 #include "uri.h"
+#include "loop-lws.h"
 #include "wsframe.h"
 
 #define WS_CLOSE_WAIT_MS 2000 /* for the server's Close after ours */
@@ -72,6 +74,9 @@ struct ws {
 	struct loop_timer t_probe; /* the next probe */
 	enum loop_log_level info; /* of the connection life: DEBUG in a probe */
 	char *origin;
+	char *tls_ca_file;    /* NULL: the system CAs */
+	bool tls_insecure;
+	SSL_CTX *tls_ctx;     /* made on the first wss:// connection */
 	unsigned connect_timeout_ms;
 	bool reconnect;
 	unsigned reconnect_min_secs, reconnect_max_secs;
@@ -90,7 +95,8 @@ struct ws {
 	char reason[240];     /* text of the last DISCONNECTED */
 
 	struct loop_timer t_attempt, t_connect, t_retry, t_keepalive, t_pong,
-		t_close, t_ping;
+		t_close, t_ping, t_room;
+	bool room_wanted;     /* a ws_send was refused: tell when there is room */
 
 	/* the connection in progress */
 	bool transport_up;   /* TCP (and TLS) up: the upgrade is ours */
@@ -279,6 +285,21 @@ static void ws_queue_clear(struct ws *ws)
 	}
 	ws->q_tail = NULL;
 	ws->q_count = 0;
+	ws->room_wanted = false;
+	loop_timer_cancel(&ws->t_room);
+}
+
+static void ws_room_cb(void *arg)
+{
+	struct ws *ws = arg;
+	struct ws_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = WS_EVENT_WRITABLE;
+	ev.url = ws->srv[ws->cur].url;
+	ws_enter(ws);
+	ws_emit(ws, &ev);
+	ws_leave(ws);
 }
 
 static int ws_queue_add(struct ws *ws, const char *p, size_t len, bool front)
@@ -337,9 +358,11 @@ static void ws_stop_timers(struct ws *ws)
 	loop_timer_cancel(&ws->t_pong);
 	loop_timer_cancel(&ws->t_close);
 	loop_timer_cancel(&ws->t_ping);
+	loop_timer_cancel(&ws->t_room);
 }
 
 static void ws_attempt_cb(void *arg);
+static SSL_CTX *ws_tls_ctx(struct ws *ws);
 static void ws_retry_cb(void *arg);
 
 /* The attempt or the connection on ws->cur ended (err 0: our ws_close).
@@ -467,7 +490,7 @@ static int ws_classify_failure(struct ws *ws, struct lws *wsi,
 		msg = "";
 	(void)wsi;
 	/* the session holds OpenSSL's verdict */
-	if (ws->ssl && !loop_lws_tls_insecure(ws->loop)) {
+	if (ws->ssl && !ws->tls_insecure) {
 		long vr = SSL_get_verify_result(ws->ssl);
 
 		if (vr != X509_V_OK) {
@@ -676,8 +699,8 @@ static void ws_attempt(struct ws *ws)
 	ci.context = loop_lws_context(ws->loop);
 	/* TLS is ours too (lws 4.1 cannot start it on a raw client): its
 	 * trust settings come from the loop's TLS context */
-	ci.vhost = loop_lws_vhost(ws->loop, false);
-	if (!ci.vhost || (s->secure && !loop_tls_ctx(ws->loop))) {
+	ci.vhost = loop_lws_vhost(ws->loop);
+	if (!ci.vhost || (s->secure && !ws_tls_ctx(ws))) {
 		ws_ended(ws, WS_ETLS, "cannot set up TLS", false);
 		return;
 	}
@@ -916,6 +939,11 @@ static int ws_writeable(struct ws *ws, struct lws *wsi)
 			ws->q_tail = NULL;
 		ws->q_count--;
 		free(m);
+		if (ws->room_wanted) {
+			ws->room_wanted = false;
+			loop_timer_start(&ws->t_room, ws->loop, 0, ws_room_cb,
+					 ws);
+		}
 	} else if (ws->state == WS_CLOSING) {
 		/* the queue is written: our Close, then await the server's */
 		ws->close_len = wsframe_close_payload(
@@ -1109,13 +1137,68 @@ static void ws_transport_up(struct ws *ws, struct lws *wsi)
 	if (ws->transport_up)
 		return;
 	ws->transport_up = true;
-	if (ws->srv[ws->cur].secure && !loop_lws_tls_insecure(ws->loop) &&
+	if (ws->srv[ws->cur].secure && !ws->tls_insecure &&
 	    ws_check_peer_name(ws, wsi)) {
 		ws_ended(ws, ws->pend_err, ws->pend_reason, true);
 		return;
 	}
 	ws->request_due = true;
 	lws_callback_on_writable(wsi);
+}
+
+/* lws 4.1 put the Host header's name in SNI even when it is an IP
+ * literal, which RFC 6066 §3 forbids (and for "[::1]" sends "["): take
+ * it out before the ClientHello is written. */
+static void ws_tls_info(const SSL *ssl, int where, int ret)
+{
+	const char *name;
+	unsigned char addr[16];
+
+	(void)ret;
+	if (!(where & SSL_CB_HANDSHAKE_START))
+		return;
+	name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+	if (name && (name[0] == '[' || inet_pton(AF_INET, name, addr) == 1 ||
+		     inet_pton(AF_INET6, name, addr) == 1))
+		SSL_set_tlsext_host_name((SSL *)ssl, NULL);
+}
+
+/* The client SSL_CTX with our trust settings, made on first use (it costs
+ * start-up time a ws:// run need not pay). The system CAs come from
+ * OpenSSL's hashed directory (Debian's /etc/ssl/certs), read only for the
+ * CAs a handshake needs, not from the whole bundle parsed at start-up;
+ * SSL_CERT_FILE / SSL_CERT_DIR are honoured as OpenSSL does. */
+static SSL_CTX *ws_tls_ctx(struct ws *ws)
+{
+	const char *dir, *file;
+	SSL_CTX *ctx;
+
+	if (ws->tls_ctx)
+		return ws->tls_ctx;
+	ctx = SSL_CTX_new(TLS_client_method());
+	if (!ctx) {
+		loop_log(ws->loop, LOOP_LOG_ERROR, "cannot set up TLS");
+		return NULL;
+	}
+	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION);
+	SSL_CTX_set_info_callback(ctx, ws_tls_info);
+	if (ws->tls_ca_file) {
+		if (!SSL_CTX_load_verify_locations(ctx, ws->tls_ca_file, NULL))
+			loop_log(ws->loop, LOOP_LOG_ERROR,
+				 "%s: no usable CA certificate",
+				 ws->tls_ca_file);
+	} else {
+		dir = getenv(X509_get_default_cert_dir_env());
+		file = getenv(X509_get_default_cert_file_env());
+		if (!dir)
+			dir = X509_get_default_cert_dir();
+		if (!SSL_CTX_load_verify_locations(ctx, file, dir))
+			loop_log(ws->loop, LOOP_LOG_ERROR,
+				 "cannot use the system CAs in %s", dir);
+	}
+	ERR_clear_error();
+	ws->tls_ctx = ctx;
+	return ctx;
 }
 
 /* TLS on the raw connection, through memory BIOs. */
@@ -1126,7 +1209,7 @@ static void ws_tls_failed(struct ws *ws)
 	long vr = SSL_get_verify_result(ws->ssl);
 	int e;
 
-	if (vr != X509_V_OK && !loop_lws_tls_insecure(ws->loop)) {
+	if (vr != X509_V_OK && !ws->tls_insecure) {
 		snprintf(reason, sizeof(reason), "certificate not trusted: %s",
 			 X509_verify_cert_error_string(vr));
 		e = WS_ETLS_VERIFY;
@@ -1148,7 +1231,7 @@ static void ws_tls_start(struct ws *ws, struct lws *wsi)
 
 	if (ws->ssl)
 		return;
-	ws->ssl = SSL_new(loop_tls_ctx(ws->loop));
+	ws->ssl = SSL_new(ws->tls_ctx);
 	rbio = BIO_new(BIO_s_mem());
 	wbio = BIO_new(BIO_s_mem());
 	if (!ws->ssl || !rbio || !wbio) {
@@ -1160,7 +1243,7 @@ static void ws_tls_start(struct ws *ws, struct lws *wsi)
 	SSL_set_bio(ws->ssl, rbio, wbio);
 	SSL_set_connect_state(ws->ssl);
 	/* the name check is ws_check_peer_name's (IP SANs for literals) */
-	SSL_set_verify(ws->ssl, loop_lws_tls_insecure(ws->loop) ?
+	SSL_set_verify(ws->ssl, ws->tls_insecure ?
 				SSL_VERIFY_NONE : SSL_VERIFY_PEER, NULL);
 	/* SNI: a host name only, never an IP literal (RFC 6066 §3) */
 	if (s->host_type != URI_HOST_IPV4 && s->host_type != URI_HOST_IPV6)
@@ -1343,6 +1426,7 @@ static void ws_probe_event(const struct ws_event *ev, void *arg)
 		ws_probe_schedule(ws);
 		break;
 	case WS_EVENT_MESSAGE:
+	case WS_EVENT_WRITABLE:
 		break;
 	}
 	ws_leave(ws);
@@ -1373,8 +1457,12 @@ static void ws_probe_cb(void *arg)
 	cfg.servers = heavier;
 	cfg.nservers = n;
 	cfg.origin = ws->origin;
+	cfg.tls_ca_file = ws->tls_ca_file;
+	cfg.tls_insecure = ws->tls_insecure;
 	cfg.connect_timeout_ms = ws->connect_timeout_ms;
 	err = ws_alloc(&ws->probe, ws->loop, &cfg, ws_probe_event, ws);
+	if (!err && ws->tls_ctx && SSL_CTX_up_ref(ws->tls_ctx))
+		ws->probe->tls_ctx = ws->tls_ctx; /* the same trust, shared */
 	if (!err) {
 		ws->probe->info = LOOP_LOG_DEBUG;
 		loop_log(ws->loop, LOOP_LOG_DEBUG, "%s: probing %s%s",
@@ -1503,6 +1591,21 @@ int ws_alloc(struct ws **wsp, struct loop *loop, const struct ws_config *cfg,
 			goto out;
 		}
 	}
+	ws->tls_insecure = cfg->tls_insecure;
+	if (cfg->tls_ca_file) {
+		/* OpenSSL would only fail the first handshake: say it here */
+		if (access(cfg->tls_ca_file, R_OK) < 0) {
+			err = errno;
+			loop_log(loop, LOOP_LOG_ERROR, "%s: %s", cfg->tls_ca_file,
+				 strerror(err));
+			goto out;
+		}
+		ws->tls_ca_file = strdup(cfg->tls_ca_file);
+		if (!ws->tls_ca_file) {
+			err = ENOMEM;
+			goto out;
+		}
+	}
 	ws->srv = calloc(cfg->nservers, sizeof(*ws->srv));
 	ws->weights = calloc(cfg->nservers, sizeof(*ws->weights));
 	ws->failed = calloc(cfg->nservers, sizeof(*ws->failed));
@@ -1551,8 +1654,10 @@ int ws_send(struct ws *ws, const char *p, size_t len)
 		return ENOTCONN;
 	if (len > ws->max_message)
 		return EMSGSIZE;
-	if (ws->q_count >= ws->max_queue)
+	if (ws->q_count >= ws->max_queue) {
+		ws->room_wanted = true;
 		return ENOBUFS;
+	}
 	return ws_queue_add(ws, p, len, false);
 }
 
@@ -1607,6 +1712,8 @@ static void ws_destroy(struct ws *ws)
 	free(ws->weights);
 	free(ws->failed);
 	free(ws->origin);
+	free(ws->tls_ca_file);
+	SSL_CTX_free(ws->tls_ctx);
 	free(ws);
 }
 

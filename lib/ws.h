@@ -48,7 +48,7 @@ struct ws;
  *                  server that answered a probe (then retry is set and
  *                  retry_ms is 0)
  * The two TLS values are not errno meanings of their own: exitcode.c is to
- * map both to EXIT_TLS. */
+ * map both to SIPWS_EXIT_TLS. */
 #define WS_ETLS_VERIFY ENOKEY
 #define WS_ETLS ECONNABORTED
 
@@ -70,6 +70,14 @@ struct ws_config {
 	const struct ws_server *servers; /* copied by ws_alloc */
 	size_t nservers;
 	const char *origin;         /* Origin header, or NULL for none */
+	/* TLS for wss:// servers (the transport's own SSL_CTX, made on the
+	 * first wss:// connection). NULL tls_ca_file: the system CAs
+	 * (OpenSSL's defaults; SSL_CERT_FILE / SSL_CERT_DIR honoured);
+	 * otherwise that PEM file instead of them. tls_insecure accepts any
+	 * certificate (untrusted CA, self-signed, expired, wrong name): for
+	 * testing only. */
+	const char *tls_ca_file;
+	bool tls_insecure;
 	unsigned connect_timeout_ms;
 	/* Servers are tried highest weight first; a failed connection
 	 * attempt moves on to the next server at once. A failed server is
@@ -112,6 +120,9 @@ enum ws_event_type {
 	WS_EVENT_CONNECTED,
 	WS_EVENT_MESSAGE,
 	WS_EVENT_DISCONNECTED,
+	/* The queue has room again after a ws_send refused with ENOBUFS
+	 * (once per refusal streak, from the loop). */
+	WS_EVENT_WRITABLE,
 };
 
 struct ws_event {
@@ -134,8 +145,8 @@ struct ws_event {
 typedef void(ws_event_h)(const struct ws_event *ev, void *arg);
 
 /* Validates every URL (an invalid one is logged with its reason at
- * LOOP_LOG_ERROR). Returns 0, EINVAL or ENOMEM. Nothing happens before
- * ws_connect. */
+ * LOOP_LOG_ERROR). Returns 0, EINVAL, ENOMEM, or the errno of access(2)
+ * for an unreadable tls_ca_file. Nothing happens before ws_connect. */
 int ws_alloc(struct ws **wsp, struct loop *loop, const struct ws_config *cfg,
 	     ws_event_h *h, void *arg);
 /* Start connecting (to the highest weight first); events follow from the
@@ -143,7 +154,8 @@ int ws_alloc(struct ws **wsp, struct loop *loop, const struct ws_config *cfg,
 int ws_connect(struct ws *ws);
 /* Queue one SIP message (one text frame). Allowed while connecting or
  * waiting to reconnect. Returns 0, EINVAL (empty), EMSGSIZE (longer than
- * max_message), ENOBUFS (queue full) or ENOTCONN (idle or closing). */
+ * max_message), ENOBUFS (queue full: WS_EVENT_WRITABLE tells when it
+ * has room) or ENOTCONN (idle or closing). */
 int ws_send(struct ws *ws, const char *p, size_t len);
 /* Stop, and stop reconnecting. When open: the queue is written, then a
  * Close frame (the server's Close is awaited 2 s at most); otherwise the

@@ -1,7 +1,8 @@
 /* The client side of the WebSocket protocol (RFC 6455) as pure, bounded
  * functions: the opening handshake (request builder, response check), an
  * incremental frame decoder fed whatever chunks TCP delivers, and the
- * encoder of masked client frames. Nothing here does I/O or prints. */
+ * encoder of masked client frames. Nothing here does I/O or prints.
+ * ws.c's own (private: not installed). */
 #ifndef SIPWS_WSFRAME_H
 #define SIPWS_WSFRAME_H
 

@@ -202,6 +202,22 @@ test_expect_success '100 pipelined MESSAGEs: all 200, one challenge, delivered i
 	done
 '
 
+test_expect_success 'a WebSocket queue of 2: the rest waits in the core and follows in order' '
+	mkdir -p bodies6 &&
+	listen bob6 $BOB -o bodies6 -n 50 -w 30000 &&
+	"$PROBE" $ALICE -Q 2 -w 30000 pipeline sip:bob@127.0.0.1 50 >out &&
+	finish bob6 &&
+	test_grep "^pipeline sent=50 ok=50 " out &&
+	sed -n "s/.* backlog_max=\([0-9]*\).*/\1/p" out >backlog &&
+	test "$(cat backlog)" -gt 0 &&
+	i=1 &&
+	while [ $i -le 50 ]; do
+		printf "message %d" $i >want &&
+		cmp want bodies6/body.$i || return 1
+		i=$((i + 1))
+	done
+'
+
 # A request from outside the domain, relayed by Kamailio over UDP to the
 # registered probe (Kamailio only challenges its own users).
 test_expect_success 'OPTIONS gets 200; unknown methods 501; known but unserved 405' '

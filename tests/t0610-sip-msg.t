@@ -20,19 +20,10 @@ CLOSED_PORT=$(perl "$SIPWS_SOURCE/tests/kamailio/free-ports.pl" 1)
 # peer_start COUNT: bob takes COUNT messages (in the background of the
 # test body; peer_wait waits for it).
 peer_start() {
-	perl "$SIPWS_SOURCE/tests/kamailio/ws-sip-peer.pl" -n "$1" -t 30 \
-		bob "$KAM_BOB_PASSWORD" "$KAM_WS_URL" >peer.out 2>peer.err &
-	echo $! >peer.pid
-	for i in $(seq 50); do
-		grep -q "^registered 200\$" peer.out 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "the peer did not register:" >&2
-	cat peer.out peer.err >&2
-	return 1
+	kam_ws_peer_start "$@"
 }
 peer_wait() {
-	wait "$(cat peer.pid)"
+	kam_ws_peer_wait
 }
 # peer_expect BODY-FILE...: what the peer prints for these bodies.
 peer_expect() {
@@ -165,6 +156,21 @@ test_expect_success '--stream --json: failures reported per line, the worst exit
 	{"seq":3,"status":404,"reason":"Not Found","latency_us":N}
 	EOF
 	test_cmp expect actual
+'
+
+test_expect_success '--stream from a pipe: each line sent as it arrives, the end seen' '
+	peer_start 2 &&
+	{ echo first; sleep 0.4; echo second; } |
+		sip-msg --stream bob >out 2>err &&
+	peer_wait &&
+	printf "first\nsecond\n" >lines &&
+	sed "s/^/MESSAGE sip:alice@127.0.0.1 /" lines >expect.peer &&
+	sed 1d peer.out >actual.peer &&
+	test_cmp expect.peer actual.peer &&
+	normalize out >actual &&
+	printf "1 200 OK N\n2 200 OK N\n" >expect &&
+	test_cmp expect actual &&
+	test_cmp /dev/null err
 '
 
 test_expect_success '--stream with empty input: nothing sent, 0' '

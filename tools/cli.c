@@ -141,7 +141,7 @@ void cli_usage_error(const char *fmt, ...)
 	va_end(args);
 	fprintf(stderr, "Try '%s --help' for more information.\n",
 		cli_progname);
-	exit(EXIT_USAGE);
+	exit(SIPWS_EXIT_USAGE);
 }
 
 static size_t cli_count(const struct cli_tool *tool)
@@ -171,7 +171,7 @@ void cli_init(struct cli *cli, const struct cli_tool *tool, int argc,
 	optstring = calloc(3 * n + 3, 1);
 	cli->sets = calloc((size_t)argc + 1, sizeof(*cli->sets));
 	if (!longopts || !optstring || !cli->sets)
-		cli_die(EXIT_SOFTWARE, "out of memory");
+		cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 	optstring[k++] = '+';
 	optstring[k++] = ':';
 	for (i = 0; i < n; i++) {
@@ -267,10 +267,10 @@ int cli_next(struct cli *cli, int argc, char **argv, const char **optarg_out)
 			cli_usage_error("unknown option '%s'", argv[optind - 1]);
 		case CLI_OPT_HELP:
 			cli_help(cli->tool, stdout);
-			exit(EXIT_OK);
+			exit(SIPWS_EXIT_OK);
 		case CLI_OPT_VERSION:
 			cli_version(cli->tool);
-			exit(EXIT_OK);
+			exit(SIPWS_EXIT_OK);
 		case CLI_OPT_CONFIG:
 			cli->config_file = optarg;
 			break;

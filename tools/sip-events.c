@@ -53,16 +53,10 @@ static const struct cli_tool tool = {
 	options,
 };
 
-/* How long an exit waits for the registrar to confirm the unregistration,
- * and then for the polite close of the connection. */
-#define EVENTS_UNREGISTER_WAIT_MS 3000
-#define EVENTS_CLOSE_WAIT_MS 1000
-
 enum format { FORMAT_JSON, FORMAT_TEXT };
 
 struct events {
 	struct stack stack;
-	struct reg *reg;
 	/* output */
 	enum format format;
 	char *topics;          /* --topic patterns, comma-joined; NULL: all */
@@ -79,14 +73,9 @@ struct events {
 	bool ever_connected;
 	bool registered;       /* as last reported */
 	bool ever_registered;
-	size_t calls;          /* calls ringing */
-	/* the end */
+	/* the end: ua_shutdown, then the run ends with code */
 	bool stopping;
-	bool unregistering;
-	bool closing;
 	int code;
-	struct loop_timer shutdown_timer;
-	struct loop_timer unregister_timer;
 };
 
 /* ---- writing events ----------------------------------------------------- */
@@ -123,7 +112,7 @@ static bool event_begin(struct events *ev, const char *topic)
 		 now.tv_nsec / 1000000L);
 	ev->text = open_memstream(&ev->text_buf, &ev->text_len);
 	if (ev->text == NULL)
-		cli_die(EXIT_SOFTWARE, "out of memory");
+		cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 	fprintf(ev->text, "%s %s", stamp, topic);
 	return true;
 }
@@ -141,11 +130,11 @@ static void event_end(struct events *ev)
 		json_object_end(&ev->json);
 		line = json_text(&ev->json);
 		if (line == NULL)
-			cli_die(EXIT_SOFTWARE, "out of memory");
+			cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 		fputs(line, stdout);
 	} else {
 		if (fclose(ev->text) != 0)
-			cli_die(EXIT_SOFTWARE, "out of memory");
+			cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 		ev->text = NULL;
 		fwrite(ev->text_buf, 1, ev->text_len, stdout);
 		free(ev->text_buf);
@@ -157,13 +146,13 @@ static void event_end(struct events *ev)
 		/* A reader that went away: nothing more to say to it. */
 		cli_error("standard output: %s", strerror(errno));
 		ev->output_done = true;
-		events_shutdown(ev, EXIT_IOERR);
+		events_shutdown(ev, SIPWS_EXIT_IOERR);
 		return;
 	}
 	ev->printed++;
 	if (ev->count && ev->printed >= ev->count) {
 		ev->output_done = true;
-		events_shutdown(ev, EXIT_OK);
+		events_shutdown(ev, SIPWS_EXIT_OK);
 	}
 }
 
@@ -245,7 +234,6 @@ static struct span display_text(struct span d, char *buf, size_t size)
 static void on_transport(const struct sip_transport_event *te, void *arg)
 {
 	struct events *ev = arg;
-	bool was_connected = ev->connected;
 
 	if (te->type == SIP_TRANSPORT_CONNECTED) {
 		ev->connected = true;
@@ -255,20 +243,12 @@ static void on_transport(const struct sip_transport_event *te, void *arg)
 			text_add(ev, " %s", te->url);
 			event_end(ev);
 		}
-		/* The registration client registers again by itself. */
-		if (ev->calls == 0)
-			event_bare(ev, TOPIC_UA_IDLE);
 		return;
 	}
 
 	ev->connected = false;
-	if (ev->stopping) {
-		if (ev->closing) {
-			loop_timer_cancel(&ev->unregister_timer);
-			stack_finish(&ev->stack, ev->code);
-		}
+	if (ev->stopping)
 		return;
-	}
 	if (event_begin(ev, TOPIC_TRANSPORT_DISCONNECTED)) {
 		json_add_str(ev, "server", te->url);
 		json_add_str(ev, "reason", te->reason);
@@ -281,13 +261,11 @@ static void on_transport(const struct sip_transport_event *te, void *arg)
 			text_add(ev, "; retry in %" PRIu64 " ms", te->retry_ms);
 		event_end(ev);
 	}
-	if (was_connected)
-		event_bare(ev, TOPIC_UA_NOTREADY);
 	/* An untrusted certificate will not become trusted by retrying. */
 	if (!ev->ever_connected &&
 	    (te->err == WS_ETLS_VERIFY || te->err == WS_ETLS)) {
 		cli_error("%s: %s", te->url, te->reason);
-		events_shutdown(ev, EXIT_TLS);
+		events_shutdown(ev, SIPWS_EXIT_TLS);
 		return;
 	}
 	if (!te->retry) {
@@ -314,27 +292,11 @@ static void on_unregistered(struct events *ev, const struct reg_event *re)
 	}
 }
 
-static void close_timeout(void *arg)
+/* The UA's state (ua/idle, ua/notready, ua/incall), after the transport
+ * event that changed it. */
+static void on_state(enum ua_state state, void *arg)
 {
-	struct events *ev = arg;
-
-	stack_finish(&ev->stack, ev->code);
-}
-
-/* The last step: ringing calls get 480 and the connection is closed
- * politely (sip_stop), then the run ends. */
-static void events_close(struct events *ev)
-{
-	ev->unregistering = false;
-	loop_timer_cancel(&ev->unregister_timer);
-	if (!ev->connected || ev->closing) {
-		stack_finish(&ev->stack, ev->code);
-		return;
-	}
-	ev->closing = true;
-	loop_timer_start(&ev->unregister_timer, ev->stack.loop,
-			 EVENTS_CLOSE_WAIT_MS, close_timeout, ev);
-	sip_stop(ev->stack.sip);
+	event_bare(arg, ua_state_topic(state));
 }
 
 static void on_reg(const struct reg_event *re, void *arg)
@@ -365,8 +327,6 @@ static void on_reg(const struct reg_event *re, void *arg)
 		return;
 	case REG_UNREGISTERED:
 		on_unregistered(ev, re);
-		if (ev->unregistering)
-			events_close(ev);
 		return;
 	case REG_FAILED:
 		break;
@@ -374,13 +334,10 @@ static void on_reg(const struct reg_event *re, void *arg)
 		return;
 	}
 
-	if (ev->unregistering) {
-		cli_warn("unregistering failed: %s", re->reason);
-		events_close(ev);
-		return;
-	}
+	/* the UA's own unregistration (it warns), or a REGISTER cancelled
+	 * by the shutdown */
 	if (ev->stopping)
-		return; /* a REGISTER cancelled by the shutdown */
+		return;
 	ev->registered = false;
 	if (event_begin(ev, TOPIC_REG_FAILED)) {
 		if (re->status)
@@ -420,9 +377,7 @@ static void on_call(const struct sip_call_event *ce, void *arg)
 					sizeof(display));
 
 	if (ce->type == SIP_CALL_INCOMING) {
-		ev->calls++;
-		if (ev->calls == 1)
-			event_bare(ev, TOPIC_UA_INCALL);
+		ua_call_add(ev->stack.ua);
 		if (event_begin(ev, TOPIC_CALL_INCOMING)) {
 			json_add_span(ev, "from", ce->from_uri);
 			json_add_span(ev, "display", name);
@@ -461,10 +416,7 @@ static void on_call(const struct sip_call_event *ce, void *arg)
 		text_add(ev, " : %s (%u)", why, ce->status);
 		event_end(ev);
 	}
-	if (ev->calls > 0)
-		ev->calls--;
-	if (ev->calls == 0 && ev->connected && !ev->stopping)
-		event_bare(ev, TOPIC_UA_IDLE);
+	ua_call_remove(ev->stack.ua);
 }
 
 static unsigned on_message(const struct sip_incoming_message *m, void *arg)
@@ -493,31 +445,11 @@ static unsigned on_message(const struct sip_incoming_message *m, void *arg)
 
 /* ---- the end ------------------------------------------------------------ */
 
-static void unregister_timeout(void *arg)
+static void on_done(void *arg)
 {
 	struct events *ev = arg;
 
-	cli_warn("no answer to the unregistration");
-	events_close(ev);
-}
-
-/* The shutdown proper, on its own turn of the loop: handlers that decide
- * to end (the registration client's among them) have returned by then. */
-static void shutdown_run(void *arg)
-{
-	struct events *ev = arg;
-
-	/* the registration client knows best: a binding whose refresh
-	 * failed is still there until it lapses */
-	if (reg_is_registered(ev->reg) && ev->connected &&
-	    reg_unregister(ev->reg) == 0) {
-		ev->unregistering = true;
-		loop_timer_start(&ev->unregister_timer, ev->stack.loop,
-				 EVENTS_UNREGISTER_WAIT_MS, unregister_timeout,
-				 ev);
-		return;
-	}
-	events_close(ev);
+	stack_finish(&ev->stack, ev->code);
 }
 
 /* End the run with code, removing our binding first when we have one. */
@@ -527,8 +459,7 @@ static void events_shutdown(struct events *ev, int code)
 		return;
 	ev->stopping = true;
 	ev->code = code;
-	loop_timer_start(&ev->shutdown_timer, ev->stack.loop, 0, shutdown_run,
-			 ev);
+	ua_shutdown(ev->stack.ua);
 }
 
 /* ---- options ------------------------------------------------------------ */
@@ -546,7 +477,7 @@ static void add_topics(struct events *ev, const char *arg)
 		cli_warn("--topic '%s': no known topic matches", arg);
 	joined = realloc(ev->topics, old + strlen(arg) + 2);
 	if (joined == NULL)
-		cli_die(EXIT_SOFTWARE, "out of memory");
+		cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 	if (old)
 		joined[old++] = ',';
 	strcpy(joined + old, arg);
@@ -591,26 +522,8 @@ static void list_topics(void)
 	for (i = 0; topic_names[i]; i++)
 		puts(topic_names[i]);
 	if (fflush(stdout) == EOF)
-		cli_die(EXIT_IOERR, "standard output: %s", strerror(errno));
-	exit(EXIT_OK);
-}
-
-/* The registration client's settings from the configuration. */
-static void reg_settings(const struct conf *conf, struct reg_config *rc)
-{
-	long long v;
-
-	memset(rc, 0, sizeof(*rc));
-	if (conf_registration_server(conf, &rc->server) != 0)
-		rc->server = NULL;
-	if (conf_get_int(conf, "registration.expiry", &v) == 0 && v > 0 &&
-	    v <= UINT32_MAX)
-		rc->expires = (uint32_t)v;
-	/* A failed re-registration is retried at the pace of the
-	 * connection recovery, which is what a user tunes for a server. */
-	if (conf_get_int(conf, "websocket.connection_recovery_max_interval",
-			 &v) == 0 && v > 0 && v <= 86400)
-		rc->retry_secs = (unsigned)v;
+		cli_die(SIPWS_EXIT_IOERR, "standard output: %s", strerror(errno));
+	exit(SIPWS_EXIT_OK);
 }
 
 int main(int argc, char **argv)
@@ -618,7 +531,6 @@ int main(int argc, char **argv)
 	struct cli cli;
 	struct stack_options so;
 	struct stack_setup setup = {0};
-	struct reg_config rc;
 	struct events ev;
 	struct conf *conf = NULL;
 	char reason[512];
@@ -628,8 +540,6 @@ int main(int argc, char **argv)
 
 	memset(&ev, 0, sizeof(ev));
 	json_init(&ev.json);
-	loop_timer_init(&ev.shutdown_timer);
-	loop_timer_init(&ev.unregister_timer);
 	cli_init(&cli, &tool, argc, argv);
 	stack_options_init(&so, argc);
 	while ((c = cli_next(&cli, argc, argv, &arg)) != -1) {
@@ -674,28 +584,31 @@ int main(int argc, char **argv)
 	code = stack_conf_load(&cli, &so, &conf, reason, sizeof(reason));
 	if (code)
 		cli_die(code, "%s", reason);
-	reg_settings(conf, &rc);
-	setup.reconnect = true;
+	setup.ua.reconnect = true;
 	/* The profile's RFC 5626 instance id, as sip-register: a run after a
 	 * lost connection or a crash replaces the binding it left instead of
 	 * adding one (section 4.2). Two devices need two profiles or state
 	 * directories. */
-	setup.instance_id = true;
+	setup.ua.instance_id = true;
+	/* The transport's events before the registration client's, so
+	 * that a loss reads "disconnected" before "unregistered". */
+	setup.ua.transport_h = on_transport;
+	setup.ua.transport_arg = &ev;
+	setup.ua.state_h = on_state;
+	setup.ua.state_arg = &ev;
+	setup.ua.reg_h = on_reg;
+	setup.ua.reg_arg = &ev;
+	setup.ua.done_h = on_done;
+	setup.ua.done_arg = &ev;
 	code = stack_open(&ev.stack, conf, &so, &setup, &cli, reason,
 			  sizeof(reason));
 	if (code)
 		cli_die(code, "%s", reason);
 
-	/* Watch the transport before the registration client does, so that
-	 * a loss reads "disconnected" before "unregistered". */
-	err = sip_transport_watch(ev.stack.sip, on_transport, &ev);
-	if (err == 0)
-		err = reg_alloc(&ev.reg, ev.stack.sip, &rc, on_reg, &ev);
-	if (err == 0)
-		err = reg_register(ev.reg);
+	err = ua_register(ev.stack.ua);
 	if (err) {
 		stack_close(&ev.stack);
-		cli_die(err == EINVAL ? EXIT_CONFIG : EXIT_SOFTWARE,
+		cli_die(err == EINVAL ? SIPWS_EXIT_CONFIG : SIPWS_EXIT_SOFTWARE,
 			"cannot register: %s", strerror(err));
 	}
 	sip_set_message_handler(ev.stack.sip, on_message, &ev);
@@ -707,7 +620,7 @@ int main(int argc, char **argv)
 		 * remove the binding, then go. A second signal while
 		 * unregistering ends the second run at once. */
 		if (ev.stack.timed_out) {
-			code = EXIT_TIMEOUT;
+			code = SIPWS_EXIT_TIMEOUT;
 			/* Never connected: say why rather than "timeout". */
 			if (!ev.ever_connected && ev.stack.transport_err &&
 			    exitcode_from_transport(ev.stack.transport_err))
@@ -722,9 +635,6 @@ int main(int argc, char **argv)
 	}
 	code = ev.code;
 
-	loop_timer_cancel(&ev.shutdown_timer);
-	loop_timer_cancel(&ev.unregister_timer);
-	reg_free(ev.reg);
 	stack_close(&ev.stack);
 	json_free(&ev.json);
 	free(ev.topics);

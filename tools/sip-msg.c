@@ -21,8 +21,9 @@
 #define MAX_BODY 60000
 /* --stream: stdin is read in chunks of this size. */
 #define READ_CHUNK 65536
-/* --stream: with nothing to read, look again after 1 ms, doubling up to
- * this (the loop has no file descriptor watch). */
+/* --stream: standard input is watched (loop_watch_fd); where it cannot
+ * be, look again after 1 ms when there is nothing to read, doubling up to
+ * this. */
 #define POLL_MAX_MS 20
 
 enum {
@@ -93,7 +94,8 @@ struct run {
 	char *buf;
 	size_t len;
 	bool eof;
-	unsigned poll_ms;
+	unsigned poll_ms;      /* without a watch: polling interval */
+	struct loop_watch *stdin_watch;
 	size_t high_water;
 	struct loop_timer feed;
 	const char *const *headers;
@@ -133,7 +135,7 @@ static void print_result(struct run *run, uint64_t id, const struct result *r)
 		json_member_int(&run->j, "latency_us", (long long)r->latency_us);
 		json_object_end(&run->j);
 		if (json_text(&run->j) == NULL)
-			cli_die(EXIT_SOFTWARE, "out of memory");
+			cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 		printf("%s\n", json_text(&run->j));
 	} else if (run->stream) {
 		printf("%llu %u %s %.1f\n", (unsigned long long)id, r->status,
@@ -173,7 +175,7 @@ static void flush_results(struct run *run)
 	if (any && fflush(stdout) != 0 && !run->output_failed) {
 		run->output_failed = true;
 		cli_error("standard output: %s", strerror(errno));
-		note_code(run, EXIT_IOERR);
+		note_code(run, SIPWS_EXIT_IOERR);
 		stack_finish(&run->stack, run->worst);
 	}
 }
@@ -256,7 +258,7 @@ static int send_one(struct run *run, const char *to, const char *body,
 	if (err)
 		return err;
 	if (id != run->submitted + 1)
-		cli_die(EXIT_SOFTWARE, "message ids out of order");
+		cli_die(SIPWS_EXIT_SOFTWARE, "message ids out of order");
 	run->submitted = id;
 	return 0;
 }
@@ -291,7 +293,7 @@ static bool send_lines(struct run *run)
 			cli_error("line %llu: longer than %d bytes",
 				  (unsigned long long)run->submitted + 1,
 				  MAX_BODY);
-			note_code(run, EXIT_DATAERR);
+			note_code(run, SIPWS_EXIT_DATAERR);
 			stack_finish(&run->stack, run->worst);
 			return false;
 		}
@@ -302,7 +304,7 @@ static bool send_lines(struct run *run)
 			cli_error("cannot send line %llu: %s",
 				  (unsigned long long)run->submitted + 1,
 				  strerror(err));
-			note_code(run, err == EINVAL ? EXIT_USAGE : EXIT_SOFTWARE);
+			note_code(run, err == EINVAL ? SIPWS_EXIT_USAGE : SIPWS_EXIT_SOFTWARE);
 			stack_finish(&run->stack, run->worst);
 			return false;
 		}
@@ -317,6 +319,18 @@ static bool feed_blocked(const struct run *run)
 {
 	return im_pending(run->im) >= run->high_water ||
 	       run->submitted - run->printed >= run->nslots;
+}
+
+/* Standard input became readable (or ended): the watch has done its job
+ * until feed finds nothing to read again. */
+static void stdin_readable(int fd, void *arg)
+{
+	struct run *run = arg;
+
+	(void)fd;
+	loop_unwatch(run->stdin_watch);
+	run->stdin_watch = NULL;
+	feed(run);
 }
 
 static void feed(void *arg)
@@ -341,7 +355,7 @@ static void feed(void *arg)
 			continue;
 		if (n < 0) {
 			cli_error("standard input: %s", strerror(errno));
-			note_code(run, EXIT_IOERR);
+			note_code(run, SIPWS_EXIT_IOERR);
 			stack_finish(&run->stack, run->worst);
 			return;
 		}
@@ -356,7 +370,12 @@ static void feed(void *arg)
 	}
 	if (run->eof || feed_blocked(run))
 		return; /* on_result feeds again as the window drains */
-	/* Nothing to read now: look again soon, less often while idle. */
+	/* Nothing to read now: read when there is. */
+	if (run->stdin_watch ||
+	    loop_watch_fd(run->stack.loop, 0, stdin_readable, run,
+			  &run->stdin_watch) == 0)
+		return;
+	/* Cannot watch it: look again soon, less often while idle. */
 	run->poll_ms = got ? 0 : run->poll_ms ? run->poll_ms * 2 : 1;
 	if (run->poll_ms > POLL_MAX_MS)
 		run->poll_ms = POLL_MAX_MS;
@@ -394,13 +413,13 @@ static unsigned on_message(const struct sip_incoming_message *m, void *arg)
 		json_member_span(&run->j, "body", m->body);
 		json_object_end(&run->j);
 		if (json_text(&run->j) == NULL)
-			cli_die(EXIT_SOFTWARE, "out of memory");
+			cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 		printf("%s\n", json_text(&run->j));
 	} else {
 		fwrite(m->body.p, 1, m->body.len, stdout);
 	}
 	fflush(stdout);
-	stack_finish(&run->stack, EXIT_OK);
+	stack_finish(&run->stack, SIPWS_EXIT_OK);
 	return 200;
 }
 
@@ -410,7 +429,7 @@ static void wait_over(void *arg)
 
 	cli_error("no reply from %s within %.1f s", run->targets[0],
 		  (double)run->wait_ms / 1000);
-	stack_finish(&run->stack, EXIT_TIMEOUT);
+	stack_finish(&run->stack, SIPWS_EXIT_TIMEOUT);
 }
 
 /* --wait-reply registers first: the registration ends the first run (main
@@ -426,7 +445,7 @@ static void on_reg(const struct reg_event *ev, void *arg)
 		if (!ev->refresh && !run->submitted) {
 			cli_info("registered for %lu s",
 				 (unsigned long)ev->expires);
-			stack_finish(s, EXIT_OK);
+			stack_finish(s, SIPWS_EXIT_OK);
 		}
 		return;
 	case REG_FAILED:
@@ -444,7 +463,7 @@ static void on_reg(const struct reg_event *ev, void *arg)
 		return;
 	case REG_UNREGISTERED:
 		if (run->unregistering && !ev->err)
-			stack_finish(s, EXIT_OK);
+			stack_finish(s, SIPWS_EXIT_OK);
 		return;
 	case REG_QUERIED:
 		return;
@@ -459,32 +478,32 @@ static char *read_all_stdin(size_t *lenp)
 	char *buf = malloc(cap);
 
 	if (buf == NULL)
-		cli_die(EXIT_SOFTWARE, "out of memory");
+		cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 	for (;;) {
 		ssize_t n;
 
 		if (len == cap) {
 			if (cap > MAX_BODY)
-				cli_die(EXIT_DATAERR,
+				cli_die(SIPWS_EXIT_DATAERR,
 					"the body is longer than %d bytes",
 					MAX_BODY);
 			cap *= 2;
 			buf = realloc(buf, cap);
 			if (buf == NULL)
-				cli_die(EXIT_SOFTWARE, "out of memory");
+				cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 		}
 		n = read(0, buf + len, cap - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			cli_die(EXIT_IOERR, "standard input: %s",
+			cli_die(SIPWS_EXIT_IOERR, "standard input: %s",
 				strerror(errno));
 		if (n == 0)
 			break;
 		len += (size_t)n;
 	}
 	if (len > MAX_BODY)
-		cli_die(EXIT_DATAERR, "the body is longer than %d bytes",
+		cli_die(SIPWS_EXIT_DATAERR, "the body is longer than %d bytes",
 			MAX_BODY);
 	*lenp = len;
 	return buf;
@@ -499,11 +518,11 @@ static char *join_args(int argc, char **argv, size_t *lenp)
 	for (i = 0; i < argc; i++)
 		len += strlen(argv[i]) + 1;
 	if (len > MAX_BODY + 1)
-		cli_die(EXIT_DATAERR, "the body is longer than %d bytes",
+		cli_die(SIPWS_EXIT_DATAERR, "the body is longer than %d bytes",
 			MAX_BODY);
 	buf = p = malloc(len + 1);
 	if (buf == NULL)
-		cli_die(EXIT_SOFTWARE, "out of memory");
+		cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 	for (i = 0; i < argc; i++) {
 		size_t n = strlen(argv[i]);
 
@@ -526,7 +545,7 @@ static void complete_targets(struct run *run, const char *account)
 
 	if (uri_decode(&acc, account, strlen(account), reason,
 		       sizeof(reason)) != 0)
-		cli_die(EXIT_CONFIG, "user.uri: %s", reason);
+		cli_die(SIPWS_EXIT_CONFIG, "user.uri: %s", reason);
 	for (i = 0; i < run->ntargets; i++) {
 		int err = uri_complete(run->targets[i], &acc, buf, sizeof(buf));
 
@@ -538,7 +557,7 @@ static void complete_targets(struct run *run, const char *account)
 			cli_usage_error("'%s': not a SIP address", run->targets[i]);
 		run->targets[i] = strdup(buf);
 		if (run->targets[i] == NULL)
-			cli_die(EXIT_SOFTWARE, "out of memory");
+			cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 	}
 }
 
@@ -553,7 +572,7 @@ static void check_headers(const char **headers, size_t n)
 	if (n == 0)
 		return;
 	if (conf_alloc(&scratch) != 0)
-		cli_die(EXIT_SOFTWARE, "out of memory");
+		cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 	for (i = 0; i < n; i++)
 		if (conf_set(scratch, "extra_headers", headers[i], "--header",
 			     reason, sizeof(reason)) != 0 ||
@@ -608,7 +627,7 @@ int main(int argc, char **argv)
 	headers = calloc((size_t)argc + 1, sizeof(*headers));
 	tos = calloc((size_t)argc + 1, sizeof(*tos));
 	if (headers == NULL || tos == NULL)
-		cli_die(EXIT_SOFTWARE, "out of memory");
+		cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 	while ((c = cli_next(&cli, argc, argv, &arg)) != -1) {
 		if (stack_option(&so, c, arg))
 			continue;
@@ -677,7 +696,7 @@ int main(int argc, char **argv)
 		const char *account;
 
 		if (conf_get_str(conf, "user.uri", &account) != 0)
-			cli_die(EXIT_CONFIG,
+			cli_die(SIPWS_EXIT_CONFIG,
 				"no account: set user.uri or give --user");
 		complete_targets(&run, account);
 	}
@@ -689,20 +708,22 @@ int main(int argc, char **argv)
 			body = join_args(argc, argv, &body_len);
 	}
 
-	setup.window = run.stream ? (unsigned)window : (unsigned)ntos;
-	setup.instance_id = run.wait_ms != 0;
+	setup.ua.window = run.stream ? (unsigned)window : (unsigned)ntos;
+	setup.ua.instance_id = run.wait_ms != 0;
+	setup.ua.reg_h = on_reg;
+	setup.ua.reg_arg = &run;
 	code = stack_open(&run.stack, conf, &so, &setup, &cli, reason,
 			  sizeof(reason));
 	if (code)
 		cli_die(code, "%s", reason);
-	ic.window = setup.window;
+	ic.window = setup.ua.window;
 	ic.content_type = run.content_type;
 	code = im_alloc(&run.im, run.stack.sip, &ic, on_result, &run);
 	if (code == EINVAL)
 		cli_usage_error("--content-type '%s': not a media type",
 				run.content_type ? run.content_type : "");
 	if (code)
-		cli_die(EXIT_SOFTWARE, "cannot send messages: %s", strerror(code));
+		cli_die(SIPWS_EXIT_SOFTWARE, "cannot send messages: %s", strerror(code));
 	json_init(&run.j);
 	loop_timer_init(&run.feed);
 	loop_timer_init(&run.wait);
@@ -717,40 +738,33 @@ int main(int argc, char **argv)
 	}
 	run.slots = calloc(run.nslots, sizeof(*run.slots));
 	if (run.slots == NULL || (run.stream && run.buf == NULL))
-		cli_die(EXIT_SOFTWARE, "out of memory");
+		cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 
 	if (run.wait_ms) {
-		struct reg_config rc = {0};
-		const char *str;
-		long long expiry = 600;
-
 		if (uri_decode(&run.target_uri, run.targets[0],
 			       strlen(run.targets[0]), NULL, 0) != 0)
 			cli_usage_error("'%s': not a SIP address", run.targets[0]);
-		if (conf_registration_server(conf, &str) == 0)
-			rc.server = str;
-		conf_get_int(conf, "registration.expiry", &expiry);
-		rc.expires = (uint32_t)expiry;
 		sip_set_message_handler(run.stack.sip, on_message, &run);
-		code = reg_alloc(&run.reg, run.stack.sip, &rc, on_reg, &run);
+		code = ua_reg_open(run.stack.ua);
 		if (code)
-			cli_die(code == EINVAL ? EXIT_CONFIG : EXIT_SOFTWARE,
+			cli_die(code == EINVAL ? SIPWS_EXIT_CONFIG : SIPWS_EXIT_SOFTWARE,
 				"registration.server: %s", strerror(code));
+		run.reg = ua_reg(run.stack.ua);
 		code = reg_register(run.reg);
 		if (code)
-			cli_die(EXIT_SOFTWARE, "cannot register: %s",
+			cli_die(SIPWS_EXIT_SOFTWARE, "cannot register: %s",
 				strerror(code));
 		code = stack_run(&run.stack);
-		if (code == EXIT_OK && !run.stack.timed_out) {
+		if (code == SIPWS_EXIT_OK && !run.stack.timed_out) {
 			code = send_one(&run, run.targets[0], body, body_len);
 			if (code)
-				cli_die(EXIT_SOFTWARE, "cannot send: %s",
+				cli_die(SIPWS_EXIT_SOFTWARE, "cannot send: %s",
 					strerror(code));
 			loop_timer_start(&run.wait, run.stack.loop, run.wait_ms,
 					 wait_over, &run);
 			code = stack_run(&run.stack);
 			loop_timer_cancel(&run.wait);
-			if (!run.replied && run.worst != EXIT_OK)
+			if (!run.replied && run.worst != SIPWS_EXIT_OK)
 				flush_results(&run); /* the MESSAGE failed */
 			/* Leave no binding behind (best effort). */
 			run.unregistering = true;
@@ -758,7 +772,7 @@ int main(int argc, char **argv)
 			    reg_unregister(run.reg) == 0) {
 				int ucode = stack_run(&run.stack);
 
-				if (ucode != EXIT_OK)
+				if (ucode != SIPWS_EXIT_OK)
 					cli_warn("unregistering failed: %s",
 						 exitcode_describe(ucode));
 			}
@@ -772,7 +786,7 @@ int main(int argc, char **argv)
 		for (i = 0; i < ntos; i++) {
 			code = send_one(&run, run.targets[i], body, body_len);
 			if (code)
-				cli_die(code == EINVAL ? EXIT_USAGE : EXIT_SOFTWARE,
+				cli_die(code == EINVAL ? SIPWS_EXIT_USAGE : SIPWS_EXIT_SOFTWARE,
 					"cannot send to %s: %s", run.targets[i],
 					strerror(code));
 		}
@@ -780,10 +794,10 @@ int main(int argc, char **argv)
 		print_missing(&run);
 		code = stack_code_final(&run.stack, code, run.worst);
 	}
-	if (code != EXIT_OK && run.stack.timed_out)
+	if (code != SIPWS_EXIT_OK && run.stack.timed_out)
 		cli_error("no answer within %.1f s",
 			  (double)run.stack.timeout_ms / 1000);
-	else if (code != EXIT_OK && run.stack.transport_err &&
+	else if (code != SIPWS_EXIT_OK && run.stack.transport_err &&
 		 run.printed == 0)
 		cli_error("%s", run.stack.transport_reason);
 
@@ -792,9 +806,9 @@ int main(int argc, char **argv)
 		 run.submitted == 1 ? "" : "s",
 		 (double)(loop_now_us() - t0) / 1000);
 	loop_timer_cancel(&run.feed);
+	loop_unwatch(run.stdin_watch);
 	loop_timer_cancel(&run.later);
 	im_free(run.im);
-	reg_free(run.reg);
 	stack_close(&run.stack);
 	json_free(&run.j);
 	for (i = 0; i < run.ntargets; i++)
@@ -807,6 +821,6 @@ int main(int argc, char **argv)
 	stack_options_free(&so);
 	cli_free(&cli);
 	if (!run.output_failed && (fflush(stdout) != 0 || ferror(stdout)))
-		cli_die(EXIT_IOERR, "standard output: %s", strerror(errno));
-	return run.output_failed ? EXIT_IOERR : code;
+		cli_die(SIPWS_EXIT_IOERR, "standard output: %s", strerror(errno));
+	return run.output_failed ? SIPWS_EXIT_IOERR : code;
 }

@@ -112,7 +112,7 @@ static void out_end(struct out *o)
 	} else {
 		text = json_text(&o->json);
 		if (text == NULL)
-			cli_die(EXIT_SOFTWARE, "out of memory");
+			cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 		puts(text);
 	}
 	fflush(stdout);
@@ -160,7 +160,7 @@ static void json_pairs(struct json *j, const char *key, struct span list,
 		char *k = span_dup(name);
 
 		if (k == NULL)
-			cli_die(EXIT_SOFTWARE, "out of memory");
+			cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 		/* A URI parameter cannot be empty, so an empty value is a
 		 * flag such as ";lr". */
 		if (value.p && (headers || value.len > 0))
@@ -219,13 +219,13 @@ static int parse_uri(struct out *o, const char *arg)
 
 	if (err) {
 		cli_error("uri '%s': %s", arg, reason);
-		return EXIT_DATAERR;
+		return SIPWS_EXIT_DATAERR;
 	}
 	out_begin(o);
 	out_str(o, "input", arg);
 	out_uri_fields(o, &u);
 	out_end(o);
-	return EXIT_OK;
+	return SIPWS_EXIT_OK;
 }
 
 static int parse_addr(struct out *o, const char *arg)
@@ -239,7 +239,7 @@ static int parse_addr(struct out *o, const char *arg)
 
 	if (err) {
 		cli_error("addr '%s': %s", arg, reason);
-		return EXIT_DATAERR;
+		return SIPWS_EXIT_DATAERR;
 	}
 	out_begin(o);
 	out_str(o, "input", arg);
@@ -265,7 +265,7 @@ static int parse_addr(struct out *o, const char *arg)
 	}
 	json_object_end(&o->json);
 	out_end(o);
-	return EXIT_OK;
+	return SIPWS_EXIT_OK;
 }
 
 static int parse_ws(struct out *o, const char *arg)
@@ -276,7 +276,7 @@ static int parse_ws(struct out *o, const char *arg)
 
 	if (err) {
 		cli_error("ws '%s': %s", arg, reason);
-		return EXIT_DATAERR;
+		return SIPWS_EXIT_DATAERR;
 	}
 	out_begin(o);
 	out_str(o, "input", arg);
@@ -287,7 +287,7 @@ static int parse_ws(struct out *o, const char *arg)
 	out_span(o, "path", w.path);
 	out_span(o, "query", w.query);
 	out_end(o);
-	return EXIT_OK;
+	return SIPWS_EXIT_OK;
 }
 
 static int complete_target(const struct uri *account, const char *arg)
@@ -298,11 +298,11 @@ static int complete_target(const struct uri *account, const char *arg)
 	if (err) {
 		cli_error("complete '%s': %s", arg,
 			  err == ENOSPC ? "too long" : "not a dial target");
-		return EXIT_DATAERR;
+		return SIPWS_EXIT_DATAERR;
 	}
 	puts(buf);
 	fflush(stdout);
-	return EXIT_OK;
+	return SIPWS_EXIT_OK;
 }
 
 /* Read a whole file ("-" is standard input), bounded a little above the
@@ -317,7 +317,7 @@ static char *read_input(const char *path, size_t *lenp)
 		return NULL;
 	buf = malloc(cap + 1);
 	if (buf == NULL)
-		cli_die(EXIT_SOFTWARE, "out of memory");
+		cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 	len = fread(buf, 1, cap, f);
 	if (ferror(f)) {
 		free(buf);
@@ -336,7 +336,7 @@ static char *lf_to_crlf(const char *p, size_t len, size_t *outlen)
 	size_t i, n = 0;
 
 	if (out == NULL)
-		cli_die(EXIT_SOFTWARE, "out of memory");
+		cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 	for (i = 0; i < len; i++) {
 		if (p[i] == '\n' && (i == 0 || p[i - 1] != '\r'))
 			out[n++] = '\r';
@@ -488,7 +488,7 @@ static int parse_message(struct out *o, const char *path, bool lf)
 	data = read_input(path, &len);
 	if (data == NULL) {
 		cli_error("%s: %s", path, strerror(errno));
-		return EXIT_IOERR;
+		return SIPWS_EXIT_IOERR;
 	}
 	if (lf) {
 		conv = lf_to_crlf(data, len, &len);
@@ -503,7 +503,7 @@ static int parse_message(struct out *o, const char *path, bool lf)
 	if (err) {
 		cli_error("message %s: %s", path, reason);
 		free(data);
-		return EXIT_DATAERR;
+		return SIPWS_EXIT_DATAERR;
 	}
 	if (sipmsg_defects(m) & SIPMSG_DEFECT_SHORT_BODY)
 		cli_warn("message %s: body shorter than its Content-Length",
@@ -511,7 +511,7 @@ static int parse_message(struct out *o, const char *path, bool lf)
 	out_message(o, m, path);
 	sipmsg_free(m);
 	free(data);
-	return EXIT_OK;
+	return SIPWS_EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -520,7 +520,7 @@ int main(int argc, char **argv)
 	struct out o = {0};
 	const char *arg, *account = NULL, *what;
 	bool lf = false;
-	int c, i, status = EXIT_OK, rc;
+	int c, i, status = SIPWS_EXIT_OK, rc;
 
 	cli_init(&cli, &tool, argc, argv);
 	while ((c = cli_next(&cli, argc, argv, &arg)) != -1) {
@@ -555,12 +555,12 @@ int main(int argc, char **argv)
 		if (account == NULL) {
 			conf = toolconf_load(&cli);
 			if (conf_get_str(conf, "user.uri", &account) != 0)
-				cli_die(EXIT_CONFIG,
+				cli_die(SIPWS_EXIT_CONFIG,
 					"complete needs --account or user.uri in the configuration");
 		}
 		if (uri_decode(&acc, account, strlen(account), reason,
 			       sizeof(reason)) != 0)
-			cli_die(EXIT_USAGE, "account '%s': %s", account, reason);
+			cli_die(SIPWS_EXIT_USAGE, "account '%s': %s", account, reason);
 		if (argc < 1)
 			cli_usage_error("complete needs a TARGET");
 		for (i = 0; i < argc; i++) {

@@ -96,7 +96,7 @@ CLI_NORETURN static void problem(int code, const char *msg)
 		printf("UNKNOWN - %s\n", cli_safe(msg));
 		exit(NAGIOS_UNKNOWN);
 	}
-	if (code == EXIT_USAGE)
+	if (code == SIPWS_EXIT_USAGE)
 		cli_usage_error("%s", msg);
 	cli_die(code, "%s", msg);
 }
@@ -114,7 +114,7 @@ static double parse_ms(const char *opt, const char *arg)
 		/* a long argument is cut, so that the reason shows */
 		snprintf(msg, sizeof(msg), "%s '%.64s%s': want milliseconds",
 			 opt, arg, strlen(arg) > 64 ? "..." : "");
-		problem(EXIT_USAGE, msg);
+		problem(SIPWS_EXIT_USAGE, msg);
 	}
 	return v;
 }
@@ -136,7 +136,7 @@ static void print_bindings(struct run *run, const struct reg_event *ev)
 			json_member_bool(&j, "ours", b->ours);
 			json_object_end(&j);
 			if (json_text(&j) == NULL)
-				cli_die(EXIT_SOFTWARE, "out of memory");
+				cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 			printf("%s\n", json_text(&j));
 		} else {
 			printf("%s expires=%lu%s\n", cli_safe(b->uri),
@@ -193,7 +193,7 @@ static void on_reg(const struct reg_event *ev, void *arg)
 			print_bindings(run, ev);
 		}
 		if (run->mode != MODE_STAY)
-			stack_finish(s, EXIT_OK);
+			stack_finish(s, SIPWS_EXIT_OK);
 		return;
 	case REG_FAILED:
 		remember_failure(run, ev);
@@ -231,11 +231,11 @@ static void on_reg(const struct reg_event *ev, void *arg)
 		if (run->mode == MODE_UNREGISTER ||
 		    run->mode == MODE_UNREGISTER_ALL)
 			print_bindings(run, ev);
-		stack_finish(s, EXIT_OK);
+		stack_finish(s, SIPWS_EXIT_OK);
 		return;
 	case REG_QUERIED:
 		print_bindings(run, ev);
-		stack_finish(s, EXIT_OK);
+		stack_finish(s, SIPWS_EXIT_OK);
 		return;
 	}
 }
@@ -246,7 +246,7 @@ static int start(struct run *run, int (*op)(struct reg *))
 
 	if (err) {
 		cli_error("cannot send the REGISTER: %s", strerror(err));
-		return EXIT_SOFTWARE;
+		return SIPWS_EXIT_SOFTWARE;
 	}
 	return stack_run(&run->stack);
 }
@@ -258,9 +258,9 @@ static int stay_end(struct run *run)
 
 	cli_info("signal %d: unregistering", loop_signal(run->stack.loop));
 	if (!reg_is_registered(run->reg))
-		return EXIT_OK;
+		return SIPWS_EXIT_OK;
 	code = start(run, reg_unregister);
-	if (code != EXIT_OK)
+	if (code != SIPWS_EXIT_OK)
 		cli_error("unregistering failed: %s",
 			  run->failed ? failure(run) : exitcode_describe(code));
 	return code;
@@ -327,13 +327,13 @@ static int check(struct run *run, double warning, double critical)
 						  : exitcode_describe(code));
 		/* the account may be as long as a URI: no fixed buffer */
 		if (asprintf(&text, "%s: %s", s->account, run->reason) < 0)
-			cli_die(EXIT_SOFTWARE, "out of memory");
+			cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 		print_check(run, NAGIOS_CRITICAL, text, false, warning, critical);
 		free(text);
 		return nagios_mode ? NAGIOS_CRITICAL : code;
 	}
 	ucode = start(run, reg_unregister);
-	if (ucode != EXIT_OK)
+	if (ucode != SIPWS_EXIT_OK)
 		cli_warn("removing the binding again failed: %s",
 			 run->failed ? failure(run) : exitcode_describe(ucode));
 
@@ -349,12 +349,12 @@ static int check(struct run *run, double warning, double critical)
 		n = asprintf(&text, "registered %s in %.1f ms", s->account,
 			     run->register_ms);
 	if (n < 0)
-		cli_die(EXIT_SOFTWARE, "out of memory");
+		cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 	print_check(run, state, text, nagios_mode, warning, critical);
 	free(text);
 	if (nagios_mode)
 		return state;
-	return state == NAGIOS_OK ? EXIT_OK : EXIT_FAILURE;
+	return state == NAGIOS_OK ? SIPWS_EXIT_OK : EXIT_FAILURE;
 }
 
 int main(int argc, char **argv)
@@ -362,10 +362,9 @@ int main(int argc, char **argv)
 	static struct run run;
 	struct stack_options so;
 	struct stack_setup setup = {0};
-	struct reg_config rc = {0};
 	struct conf *conf = NULL;
 	struct cli cli;
-	const char *arg, *expires_arg = NULL, *str;
+	const char *arg, *expires_arg = NULL;
 	const char *warning_arg = NULL, *critical_arg = NULL;
 	double warning = -1, critical = -1;
 	bool nagios = false;
@@ -425,9 +424,9 @@ int main(int argc, char **argv)
 	/* Nagios rules only hold for a check. */
 	nagios_mode = nagios && run.mode == MODE_CHECK && nmodes == 1;
 	if (argc > 0)
-		problem(EXIT_USAGE, "no operands are taken");
+		problem(SIPWS_EXIT_USAGE, "no operands are taken");
 	if (nmodes > 1)
-		problem(EXIT_USAGE, "--stay, --query, --unregister, "
+		problem(SIPWS_EXIT_USAGE, "--stay, --query, --unregister, "
 				    "--unregister-all and --check go alone");
 	if (warning_arg)
 		warning = parse_ms("--warning", warning_arg);
@@ -435,13 +434,13 @@ int main(int argc, char **argv)
 		critical = parse_ms("--critical", critical_arg);
 	if (run.mode != MODE_CHECK && (nagios || warning >= 0 ||
 				       critical >= 0))
-		problem(EXIT_USAGE,
+		problem(SIPWS_EXIT_USAGE,
 			"--nagios, --warning and --critical go with --check");
 	if (nagios_mode && run.json)
-		problem(EXIT_USAGE, "--nagios and --json do not go together");
+		problem(SIPWS_EXIT_USAGE, "--nagios and --json do not go together");
 	if (expires_arg && run.mode != MODE_REGISTER && run.mode != MODE_STAY &&
 	    run.mode != MODE_CHECK)
-		problem(EXIT_USAGE, "--expires goes with registering");
+		problem(SIPWS_EXIT_USAGE, "--expires goes with registering");
 	if (expires_arg) {
 		char *end;
 
@@ -449,7 +448,7 @@ int main(int argc, char **argv)
 		expiry = strtoll(expires_arg, &end, 10);
 		if (errno || end == expires_arg || *end || expiry < 1 ||
 		    expiry > 2147483647)
-			problem(EXIT_USAGE, "--expires: want seconds, 1 to "
+			problem(SIPWS_EXIT_USAGE, "--expires: want seconds, 1 to "
 					    "2147483647");
 	}
 	if (run.mode == MODE_CHECK && so.timeout_ms == 0)
@@ -458,24 +457,23 @@ int main(int argc, char **argv)
 	code = stack_conf_load(&cli, &so, &conf, reason, sizeof(reason));
 	if (code)
 		problem(code, reason);
-	if (!expires_arg)
-		conf_get_int(conf, "registration.expiry", &expiry);
-	if (conf_registration_server(conf, &str) == 0)
-		rc.server = str;
 
-	setup.instance_id = true;
-	setup.reconnect = run.mode == MODE_STAY;
+	setup.ua.instance_id = true;
+	setup.ua.reconnect = run.mode == MODE_STAY;
+	setup.ua.expires = expires_arg ? (uint32_t)expiry : 0;
+	setup.ua.reg_h = on_reg;
+	setup.ua.reg_arg = &run;
 	code = stack_open(&run.stack, conf, &so, &setup, &cli, reason,
 			  sizeof(reason));
 	if (code)
 		problem(code, reason);
-	rc.expires = (uint32_t)expiry;
-	code = reg_alloc(&run.reg, run.stack.sip, &rc, on_reg, &run);
+	code = ua_reg_open(run.stack.ua);
 	if (code) {
 		snprintf(reason, sizeof(reason), "registration.server: %s",
 			 code == EINVAL ? "not usable" : strerror(code));
-		problem(code == EINVAL ? EXIT_CONFIG : EXIT_SOFTWARE, reason);
+		problem(code == EINVAL ? SIPWS_EXIT_CONFIG : SIPWS_EXIT_SOFTWARE, reason);
 	}
+	run.reg = ua_reg(run.stack.ua);
 
 	switch (run.mode) {
 	case MODE_REGISTER:
@@ -483,7 +481,7 @@ int main(int argc, char **argv)
 		break;
 	case MODE_STAY:
 		code = start(&run, reg_register);
-		if (code == EXIT_OK && loop_signal(run.stack.loop))
+		if (code == SIPWS_EXIT_OK && loop_signal(run.stack.loop))
 			code = stay_end(&run);
 		break;
 	case MODE_QUERY:
@@ -499,7 +497,7 @@ int main(int argc, char **argv)
 		code = check(&run, warning, critical);
 		break;
 	}
-	if (run.mode != MODE_CHECK && code != EXIT_OK) {
+	if (run.mode != MODE_CHECK && code != SIPWS_EXIT_OK) {
 		if (run.stack.timed_out)
 			cli_error("%s: no answer within %.1f s",
 				  run.stack.account,
@@ -511,12 +509,11 @@ int main(int argc, char **argv)
 		else
 			cli_error("%s", exitcode_describe(code));
 	}
-	reg_free(run.reg);
 	stack_close(&run.stack);
 	stack_options_free(&so);
 	cli_free(&cli);
 	if (fflush(stdout) != 0 || ferror(stdout))
-		cli_die(nagios_mode ? NAGIOS_UNKNOWN : EXIT_IOERR,
+		cli_die(nagios_mode ? NAGIOS_UNKNOWN : SIPWS_EXIT_IOERR,
 			"standard output: %s", strerror(errno));
 	return code;
 }

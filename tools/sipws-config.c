@@ -51,7 +51,7 @@ static void print_line(const char *key, const char *value, const char *origin)
 	static char quoted[4 * CONF_MAX_LINE + 8];
 
 	if (value && conf_quote(value, quoted, sizeof(quoted)) != 0)
-		cli_die(EXIT_SOFTWARE, "%s: value too long to print", key);
+		cli_die(SIPWS_EXIT_SOFTWARE, "%s: value too long to print", key);
 	printf("%s =%s%s", key, value ? " " : "", value ? quoted : "");
 	if (origin)
 		printf(" # from %s", origin);
@@ -88,7 +88,7 @@ static void print_json(struct json *j, const struct conf_entry *e)
 	json_member_str(j, "origin", e->origin);
 	json_object_end(j);
 	if (json_text(j) == NULL)
-		cli_die(EXIT_SOFTWARE, "out of memory");
+		cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 	printf("%s\n", json_text(j));
 }
 
@@ -100,7 +100,7 @@ int main(int argc, char **argv)
 	const char *get = NULL, *arg;
 	bool check = false, show_origin = false, as_json = false;
 	bool list_keys = false;
-	int c, i, status = EXIT_OK;
+	int c, i, status = SIPWS_EXIT_OK;
 	size_t k;
 
 	cli_init(&cli, &tool, argc, argv);
@@ -163,7 +163,7 @@ int main(int argc, char **argv)
 			printf("%s\n", e.values[k]);
 		/* A key without a value is a failed lookup, as in git config. */
 		if (e.nvalues == 0)
-			status = EXIT_FAILED;
+			status = SIPWS_EXIT_FAILED;
 	} else if (argc > 0) {
 		for (i = 0; i < argc; i++) {
 			struct conf_entry e;
@@ -190,6 +190,6 @@ out:
 	conf_free(conf);
 	cli_free(&cli);
 	if (fflush(stdout) != 0 || ferror(stdout))
-		cli_die(EXIT_IOERR, "standard output: %s", strerror(errno));
+		cli_die(SIPWS_EXIT_IOERR, "standard output: %s", strerror(errno));
 	return status;
 }

@@ -3,6 +3,7 @@
 #include "stack.h"
 
 #include "exitcode.h"
+#include "toolconf.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -11,14 +12,12 @@
 #include <string.h>
 #include <strings.h>
 
-extern char **environ;
-
 void stack_options_init(struct stack_options *o, int argc)
 {
 	memset(o, 0, sizeof(*o));
 	o->servers = calloc((size_t)argc + 1, sizeof(*o->servers));
 	if (o->servers == NULL)
-		cli_die(EXIT_SOFTWARE, "out of memory");
+		cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 }
 
 void stack_options_free(struct stack_options *o)
@@ -79,9 +78,6 @@ bool stack_option(struct stack_options *o, int id, const char *arg)
 	}
 }
 
-#define STACK_STR_(x) #x
-#define STACK_STR(x) STACK_STR_(x)
-
 /* Bytes of a value quoted in a message. */
 #define STACK_QUOTE_MAX 64
 
@@ -104,23 +100,14 @@ static int set_key(struct conf *conf, const char *key, const char *value,
 int stack_conf_load(const struct cli *cli, const struct stack_options *o,
 		    struct conf **confp, char *reason, size_t reason_size)
 {
-	struct conf_sources src = {0};
 	struct conf *conf = NULL;
 	size_t i;
-	int err, code = EXIT_CONFIG;
+	int err, code = SIPWS_EXIT_CONFIG;
 
 	*confp = NULL;
-	if (conf_alloc(&conf) != 0) {
-		snprintf(reason, reason_size, "out of memory");
-		return EXIT_SOFTWARE;
-	}
-	src.config_file = cli->config_file;
-	src.profile = cli->profile;
-	src.env = environ;
-	src.read_files = true;
-	src.sets = cli->sets;
-	src.nsets = (size_t)cli->nsets;
-	err = conf_load(conf, &src, reason, reason_size);
+	err = toolconf_read(cli, &conf, reason, reason_size);
+	if (err == ENOMEM && conf == NULL)
+		return SIPWS_EXIT_SOFTWARE;
 	if (err)
 		goto out;
 	for (i = 0; i < o->nservers && !err; i++)
@@ -156,7 +143,7 @@ int stack_conf_load(const struct cli *cli, const struct stack_options *o,
 			snprintf(reason, reason_size,
 				 "--password-stdin: standard input: %s",
 				 strerror(err));
-			code = EXIT_IOERR;
+			code = SIPWS_EXIT_IOERR;
 		}
 		if (err)
 			goto out;
@@ -164,17 +151,16 @@ int stack_conf_load(const struct cli *cli, const struct stack_options *o,
 	/* The options may change which password source wins. */
 	err = conf_check(conf, reason, reason_size);
 out:
-	for (i = 0; i < conf_warning_count(conf); i++)
-		cli_warn("warning: %s", conf_warning(conf, i));
+	toolconf_warn(conf);
 	if (err) {
 		conf_free(conf);
 		/* a value longer than the configuration takes is bad input */
-		return err == ENOMEM ? EXIT_SOFTWARE
-		       : err == E2BIG || err == ENAMETOOLONG ? EXIT_DATAERR
+		return err == ENOMEM ? SIPWS_EXIT_SOFTWARE
+		       : err == E2BIG || err == ENAMETOOLONG ? SIPWS_EXIT_DATAERR
 							     : code;
 	}
 	*confp = conf;
-	return EXIT_OK;
+	return SIPWS_EXIT_OK;
 }
 
 /* ---- logs and trace -------------------------------------------------- */
@@ -195,75 +181,19 @@ static void stack_log(enum loop_log_level level, const char *msg, void *arg)
 	}
 }
 
-static bool header_is(const char *line, size_t len, const char *name)
+static void stack_warning(const char *msg, void *arg)
 {
-	size_t n = strlen(name);
-
-	return len > n && line[n] == ':' && strncasecmp(line, name, n) == 0;
+	(void)arg;
+	cli_warn("%s", msg);
 }
 
-/* Copy one Authorization-like header line into buf with the values of
- * response, cnonce and password masked. */
-static size_t mask_line(const char *line, size_t len, char *buf, size_t size)
+static void stack_trace(bool out, size_t wire_len, const char *msg,
+			size_t len, void *arg)
 {
-	static const char *const secret[] = {"response", "cnonce", "password",
-					     NULL};
-	size_t i = 0, o = 0;
-
-	while (i < len && o + sizeof(CONF_MASK) + 2 < size) {
-		size_t k, start;
-		bool masked = false;
-
-		/* A parameter name starts after a blank or a comma. */
-		if (i > 0 && (line[i - 1] == ' ' || line[i - 1] == ',' ||
-			      line[i - 1] == '\t')) {
-			for (k = 0; secret[k]; k++) {
-				size_t n = strlen(secret[k]);
-
-				if (i + n < len && line[i + n] == '=' &&
-				    strncasecmp(line + i, secret[k], n) == 0) {
-					masked = true;
-					break;
-				}
-			}
-		}
-		if (!masked) {
-			buf[o++] = line[i++];
-			continue;
-		}
-		start = i;
-		while (i < len && line[i] != '=')
-			buf[o++] = line[i++];
-		buf[o++] = line[i++]; /* '=' */
-		if (i < len && line[i] == '"') {
-			i++;
-			while (i < len && line[i] != '"') {
-				if (line[i] == '\\' && i + 1 < len)
-					i++;
-				i++;
-			}
-			i++;
-			memcpy(buf + o, "\"" CONF_MASK "\"", sizeof(CONF_MASK) + 1);
-			o += sizeof(CONF_MASK) + 1;
-		} else {
-			while (i < len && line[i] != ',' && line[i] != ' ' &&
-			       line[i] != '\t')
-				i++;
-			memcpy(buf + o, CONF_MASK, sizeof(CONF_MASK) - 1);
-			o += sizeof(CONF_MASK) - 1;
-		}
-		(void)start;
-	}
-	return o;
-}
-
-static void stack_trace(bool out, const char *data, size_t len, void *arg)
-{
-	const char *p = data, *end = data + len;
-	bool in_body = false;
+	const char *p = msg, *end = msg + len;
 
 	(void)arg;
-	cli_debug("%s %zu bytes", out ? "sent" : "received", len);
+	cli_debug("%s %zu bytes", out ? "sent" : "received", wire_len);
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
@@ -271,27 +201,7 @@ static void stack_trace(bool out, const char *data, size_t len, void *arg)
 
 		if (shown && p[shown - 1] == '\r')
 			shown--;
-		if (!in_body && (header_is(p, shown, "Authorization") ||
-				 header_is(p, shown, "Proxy-Authorization"))) {
-			/* a mask may be longer than the value it hides
-			 * (each "name=" at least 4 bytes): 3x is room */
-			size_t size = 3 * shown + 64, m;
-			char *buf = malloc(size);
-
-			if (buf == NULL) {
-				cli_debug("%c (a line hidden: out of memory)",
-					  out ? '>' : '<');
-			} else {
-				m = mask_line(p, shown, buf, size);
-				cli_debug("%c %.*s", out ? '>' : '<', (int)m,
-					  buf);
-				free(buf);
-			}
-		} else {
-			cli_debug("%c %.*s", out ? '>' : '<', (int)shown, p);
-		}
-		if (shown == 0)
-			in_body = true;
+		cli_debug("%c %.*s", out ? '>' : '<', (int)shown, p);
 		p += n + (nl ? 1 : 0);
 	}
 }
@@ -305,19 +215,19 @@ int stack_code_response(const struct stack *s, int err, unsigned status)
 		return exitcode_from_sip_status((int)status, 0);
 	case EKEYREJECTED: /* credentials refused */
 	case EPERM:        /* challenged, no usable credentials */
-		return EXIT_AUTH;
+		return SIPWS_EXIT_AUTH;
 	case ETIMEDOUT:
-		return EXIT_TIMEOUT;
+		return SIPWS_EXIT_TIMEOUT;
 	case ECONNRESET:
 		if (s && s->transport_err)
 			return exitcode_from_transport(s->transport_err);
-		return EXIT_UNAVAILABLE;
+		return SIPWS_EXIT_UNAVAILABLE;
 	case ECANCELED:
-		return s && s->timed_out ? EXIT_TIMEOUT : EXIT_SOFTWARE;
+		return s && s->timed_out ? SIPWS_EXIT_TIMEOUT : SIPWS_EXIT_SOFTWARE;
 	case EPROTO:
 		/* with a response: the registrar's answer made no sense;
 		 * without: the transport's upgrade was refused */
-		return status ? EXIT_PROTOCOL : EXIT_UNAVAILABLE;
+		return status ? SIPWS_EXIT_PROTOCOL : SIPWS_EXIT_UNAVAILABLE;
 	case WS_ETLS_VERIFY:
 	case WS_ETLS:
 	case ECONNREFUSED:
@@ -377,30 +287,14 @@ const char *stack_describe(const struct stack *s, int err, unsigned status,
 static void stack_transport(const struct sip_transport_event *ev, void *arg)
 {
 	struct stack *s = arg;
-	const char *why;
-	size_t room;
 
 	/* ws.c logs connections at -v itself. */
-	if (ev->type == SIP_TRANSPORT_CONNECTED) {
-		s->transport_err = 0;
-		s->transport_reason[0] = '\0';
-		return;
-	}
-	if (ev->err == 0)
-		return; /* our own close */
-	s->transport_err = ev->err;
-	why = ev->reason ? ev->reason : strerror(ev->err);
-	/* A long server URL is cut, not the reason after it. */
-	room = sizeof(s->transport_reason) - 3 - strlen(why);
-	if (strlen(ev->url) > room && room > 3 + 16)
-		snprintf(s->transport_reason, sizeof(s->transport_reason),
-			 "%.*s...: %s", (int)(room - 3), ev->url, why);
-	else
-		snprintf(s->transport_reason, sizeof(s->transport_reason),
-			 "%s: %s", ev->url, why);
+	s->transport_err = ua_transport_error(s->ua, &s->transport_reason);
 	/* Down for good: whatever the tool waits for will not come. */
-	if (!ev->retry)
+	if (ev->type != SIP_TRANSPORT_CONNECTED && ev->err && !ev->retry)
 		stack_finish(s, exitcode_from_transport(ev->err));
+	if (s->transport_h)
+		s->transport_h(ev, s->transport_arg);
 }
 
 static void stack_deadline(void *arg)
@@ -408,205 +302,56 @@ static void stack_deadline(void *arg)
 	struct stack *s = arg;
 
 	s->timed_out = true;
-	stack_finish(s, EXIT_TIMEOUT);
-}
-
-/* $XDG_STATE_HOME/sipws, or ~/.local/state/sipws. */
-static int state_dir(char *buf, size_t size)
-{
-	const char *xdg = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-	int n;
-
-	if (xdg && xdg[0] == '/')
-		n = snprintf(buf, size, "%s/sipws", xdg);
-	else if (home && home[0])
-		n = snprintf(buf, size, "%s/.local/state/sipws", home);
-	else
-		return ENOENT;
-	return n < 0 || (size_t)n >= size ? ENAMETOOLONG : 0;
-}
-
-static void load_instance_id(struct stack *s, const struct cli *cli)
-{
-	const char *profile = cli->profile, *slash;
-	char dir[4096];
-	int err;
-
-	/* A profile given as a path is named by its file name. */
-	if (profile && (slash = strrchr(profile, '/')) != NULL)
-		profile = slash + 1;
-	err = state_dir(dir, sizeof(dir));
-	if (!err)
-		err = sip_instance_id_load(dir, profile, s->instance_id,
-					   sizeof(s->instance_id));
-	if (err) {
-		cli_warn("warning: no instance id (%s/%s/instance-id: %s); "
-			 "registering without one",
-			 err == ENOENT ? "$XDG_STATE_HOME" : dir,
-			 profile && *profile ? profile : "default",
-			 strerror(err));
-		s->instance_id[0] = '\0';
-	}
-}
-
-static int fail(char *reason, size_t reason_size, int code, const char *fmt,
-		const char *arg)
-{
-	snprintf(reason, reason_size, fmt, arg);
-	return code;
+	stack_finish(s, SIPWS_EXIT_TIMEOUT);
 }
 
 int stack_open(struct stack *s, struct conf *conf, const struct stack_options *o,
 	       const struct stack_setup *setup, const struct cli *cli,
 	       char *reason, size_t reason_size)
 {
-	struct loop_config lc = {0};
-	struct sip_config sc = {0};
-	const char *const *items;
-	size_t count, i, nservers = 0;
-	long long min_secs = 0, max_secs = 0, probe_secs = 0;
-	const char *str;
-	bool insecure = false;
+	struct ua_config uc = setup->ua;
 	int err;
 
 	memset(s, 0, sizeof(*s));
-	s->conf = conf;
 	s->start_us = loop_now_us();
 	s->timeout_ms = o->timeout_ms;
+	s->transport_reason = "";
 	loop_timer_init(&s->deadline);
 
-	if (conf_get_str(conf, "user.uri", &s->account) != 0)
-		return fail(reason, reason_size, EXIT_CONFIG, "%s",
-			    "no account: set user.uri or give --user");
-	while (conf_ws_server(conf, nservers, &(struct conf_ws_server){0}) == 0)
-		nservers++;
-	if (nservers == 0)
-		return fail(reason, reason_size, EXIT_CONFIG, "%s",
-			    "no server: set websocket.servers or give --server");
-	s->servers = calloc(nservers, sizeof(*s->servers));
-	if (s->servers == NULL)
-		return fail(reason, reason_size, EXIT_SOFTWARE, "%s",
-			    "out of memory");
-	for (i = 0; i < nservers; i++) {
-		struct conf_ws_server cs;
-
-		conf_ws_server(conf, i, &cs);
-		s->servers[i].url = cs.url;
-		s->servers[i].weight = cs.weight;
-	}
-
-	lc.backend = LOOP_NATIVE;
-	lc.log_h = stack_log;
-	lc.log_arg = s;
-	lc.log_level = cli_verbosity() >= 3 ? LOOP_LOG_DEBUG
+	uc.log_h = stack_log;
+	uc.log_arg = s;
+	uc.log_level = cli_verbosity() >= 3   ? LOOP_LOG_DEBUG
 		       : cli_verbosity() >= 2 ? LOOP_LOG_INFO
-					       : LOOP_LOG_ERROR;
-	if (conf_get_str(conf, "tls.ca_file", &str) == 0)
-		lc.tls_ca_file = str;
-	conf_get_bool(conf, "tls.insecure", &insecure);
-	lc.tls_insecure = insecure;
-	err = loop_alloc(&s->loop, &lc);
-	if (err == EIO || err == ENOMEM || err == EINVAL)
-		return fail(reason, reason_size, EXIT_SOFTWARE,
-			    "cannot start the event loop (%s)", strerror(err));
-	if (err) {
-		snprintf(reason, reason_size, "tls.ca_file %s: %s",
-			 lc.tls_ca_file ? lc.tls_ca_file : "", strerror(err));
-		return EXIT_CONFIG;
-	}
-	if (insecure)
-		cli_warn("warning: server certificates are not verified "
-			 "(tls.insecure)");
-
-	if (setup->instance_id)
-		load_instance_id(s, cli);
-
-	sc.uri = s->account;
-	if (conf_get_str(conf, "user.display_name", &str) == 0)
-		sc.display_name = str;
-	if (conf_auth_user(conf, &str) == 0)
-		sc.auth_user = str;
-	if (conf_password(conf, &str) == 0)
-		sc.password = str;
-	if (conf_get_str(conf, "user.sip_auth_realm", &str) == 0)
-		sc.realm = str;
-	if (conf_get_str(conf, "user.sip_auth_ha1", &str) == 0) {
-		const char *alg = "MD5";
-
-		sc.ha1 = str;
-		conf_get_str(conf, "user.sip_auth_ha1_algorithm", &alg);
-		if (digest_algorithm_from_name(span_from_str(alg),
-					       &sc.ha1_algorithm) != 0)
-			return fail(reason, reason_size, EXIT_CONFIG,
-				    "user.sip_auth_ha1_algorithm %s: not supported",
-				    alg);
-	}
-	if (conf_get_list(conf, "extra_headers", &items, &count) == 0 &&
-	    count > 0) {
-		s->extra_headers = calloc(count + 1, sizeof(*s->extra_headers));
-		if (s->extra_headers == NULL)
-			return fail(reason, reason_size, EXIT_SOFTWARE, "%s",
-				    "out of memory");
-		for (i = 0; i < count; i++)
-			s->extra_headers[i] = items[i];
-		sc.extra_headers = s->extra_headers;
-	}
-	/* The key's default is sipws/VERSION; emptied, it means none. */
-	sc.user_agent = conf_get_str(conf, "user_agent", &str) == 0 ? str : "";
-	sc.instance_id = s->instance_id[0] ? s->instance_id : NULL;
-
-	sc.ws.servers = s->servers;
-	sc.ws.nservers = nservers;
-	if (conf_get_str(conf, "websocket.origin", &str) == 0)
-		sc.ws.origin = str;
-	sc.ws.reconnect = setup->reconnect;
-	conf_get_int(conf, "websocket.connection_recovery_min_interval",
-		     &min_secs);
-	conf_get_int(conf, "websocket.connection_recovery_max_interval",
-		     &max_secs);
-	sc.ws.reconnect_min_secs = (unsigned)min_secs;
-	sc.ws.reconnect_max_secs = (unsigned)max_secs;
-	conf_get_int(conf, "websocket.preferred_probe_interval", &probe_secs);
-	sc.ws.probe_interval_secs = (unsigned)probe_secs;
-	sc.ws.max_queue = (setup->window ? setup->window : 1) + 16;
-	if (sc.ws.max_queue < WS_MAX_QUEUE)
-		sc.ws.max_queue = WS_MAX_QUEUE;
-
-	err = sip_alloc(&s->sip, s->loop, &sc);
-	if (err == E2BIG)
-		return fail(reason, reason_size, EXIT_DATAERR, "%s",
-			    "user.uri is longer than a SIP URI may be here, or "
-			    "with user.display_name makes a From header longer "
-			    "than " STACK_STR(SIPMSG_MAX_LINE) " bytes");
-	if (err == EINVAL)
-		return fail(reason, reason_size, EXIT_CONFIG, "%s",
-			    "the account, a server URL or extra_headers is "
-			    "not usable (see sipws-config)");
-	if (err)
-		return fail(reason, reason_size, EXIT_SOFTWARE,
-			    "cannot start the SIP core (%s)", strerror(err));
-	err = sip_transport_watch(s->sip, stack_transport, s);
-	if (err)
-		return fail(reason, reason_size, EXIT_SOFTWARE,
-			    "cannot watch the transport (%s)", strerror(err));
+					      : LOOP_LOG_ERROR;
+	uc.warning_h = stack_warning;
+	uc.profile = cli->profile;
+	uc.stop_on_signals = uc.reconnect;
 	if (cli_verbosity() >= 3)
-		sip_set_trace(s->sip, stack_trace, s);
-	if (setup->reconnect) {
-		err = loop_stop_on_signals(s->loop);
-		if (err)
-			return fail(reason, reason_size, EXIT_SOFTWARE,
-				    "cannot catch signals (%s)", strerror(err));
-	}
+		uc.trace_h = stack_trace;
+	s->transport_h = uc.transport_h;
+	s->transport_arg = uc.transport_arg;
+	uc.transport_h = stack_transport;
+	uc.transport_arg = s;
+	err = ua_alloc(&s->ua, conf, &uc, reason, reason_size);
+	if (err)
+		return err == EINVAL  ? SIPWS_EXIT_CONFIG
+		       : err == E2BIG ? SIPWS_EXIT_DATAERR
+				      : SIPWS_EXIT_SOFTWARE;
+	s->loop = ua_loop(s->ua);
+	s->sip = ua_sip(s->ua);
+	s->account = ua_account(s->ua);
 	if (s->timeout_ms)
 		loop_timer_start(&s->deadline, s->loop, s->timeout_ms,
 				 stack_deadline, s);
-	cli_info("account %s, server %s%s", s->account, s->servers[0].url,
-		 nservers > 1 ? " (and others)" : "");
-	err = sip_start(s->sip);
-	if (err)
-		return fail(reason, reason_size, EXIT_SOFTWARE,
-			    "cannot connect (%s)", strerror(err));
-	return EXIT_OK;
+	cli_info("account %s, server %s%s", s->account, ua_server(s->ua),
+		 ua_server_count(s->ua) > 1 ? " (and others)" : "");
+	err = ua_start(s->ua);
+	if (err) {
+		snprintf(reason, reason_size, "cannot connect (%s)",
+			 strerror(err));
+		return SIPWS_EXIT_SOFTWARE;
+	}
+	return SIPWS_EXIT_OK;
 }
 
 void stack_finish(struct stack *s, int code)
@@ -623,14 +368,14 @@ int stack_run(struct stack *s)
 	int code;
 
 	s->finished = false;
-	s->exit_code = EXIT_OK;
+	s->exit_code = SIPWS_EXIT_OK;
 	/* A deadline that passed in an earlier run ends this one at once. */
 	if (s->timed_out)
-		return EXIT_TIMEOUT;
-	if (loop_run(s->loop) != 0)
-		return EXIT_SOFTWARE;
-	code = s->finished ? s->exit_code : EXIT_OK;
-	return stack_code_final(s, code, EXIT_OK);
+		return SIPWS_EXIT_TIMEOUT;
+	if (ua_run(s->ua) != 0)
+		return SIPWS_EXIT_SOFTWARE;
+	code = s->finished ? s->exit_code : SIPWS_EXIT_OK;
+	return stack_code_final(s, code, SIPWS_EXIT_OK);
 }
 
 int stack_code_final(const struct stack *s, int code, int worst)
@@ -638,7 +383,7 @@ int stack_code_final(const struct stack *s, int code, int worst)
 	if (worst > code)
 		code = worst;
 	/* Requests fail with ECONNRESET before the transport says why. */
-	if (code == EXIT_UNAVAILABLE && s->transport_err)
+	if (code == SIPWS_EXIT_UNAVAILABLE && s->transport_err)
 		code = exitcode_from_transport(s->transport_err);
 	return code;
 }
@@ -646,18 +391,10 @@ int stack_code_final(const struct stack *s, int code, int worst)
 void stack_close(struct stack *s)
 {
 	loop_timer_cancel(&s->deadline);
-	if (s->sip) {
-		sip_free(s->sip);
-		s->sip = NULL;
-	}
-	loop_free(s->loop);
+	ua_free(s->ua);
+	s->ua = NULL;
 	s->loop = NULL;
-	conf_free(s->conf);
-	s->conf = NULL;
-	free(s->servers);
-	s->servers = NULL;
-	free(s->extra_headers);
-	s->extra_headers = NULL;
+	s->sip = NULL;
 }
 
 double stack_elapsed_ms(const struct stack *s)

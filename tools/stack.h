@@ -14,6 +14,7 @@
 #include "conf.h"
 #include "loop.h"
 #include "sip.h"
+#include "ua.h"
 
 /* Ids of the shared options; a tool's own long options start at
  * CLI_OPT_FIRST_LONG and stay below STACK_OPT_FIRST. */
@@ -74,36 +75,31 @@ bool stack_option(struct stack_options *o, int id, const char *arg);
  * EINVAL when it is not such a number. */
 int stack_parse_seconds(const char *text, uint64_t *ms);
 
-/* What a tool needs from the stack. */
+/* What a tool needs from the stack: the UA's settings (ua.h; reconnect
+ * also makes SIGINT/SIGTERM stop stack_run). The loop's log, the trace
+ * (-vv), warnings and the profile are filled in by stack_open; the
+ * transport handler runs after the stack took note of the event. */
 struct stack_setup {
-	/* Long-running (sip-register --stay): the transport reconnects with
-	 * backoff forever, SIGINT/SIGTERM stop stack_run. */
-	bool reconnect;
-	/* Register-capable (RFC 5626): load or make the profile's instance
-	 * id under $XDG_STATE_HOME/sipws/ and give it to the core. */
-	bool instance_id;
-	/* Requests in flight at once (sizes the transport queue); 0: 1. */
-	unsigned window;
+	struct ua_config ua;
 };
 
 struct stack {
-	struct conf *conf;
-	struct loop *loop;
-	struct sip *sip;
+	struct ua *ua;
+	struct loop *loop;         /* ua_loop(ua) */
+	struct sip *sip;           /* ua_sip(ua) */
 	const char *account;       /* user.uri */
 	uint64_t start_us;         /* when stack_open began (loop_now_us) */
 	/* The transport's last failure (ws.h reasons), 0 while none. */
 	int transport_err;
-	char transport_reason[128];
+	const char *transport_reason;
 	bool timed_out;            /* the --timeout deadline passed */
+	uint64_t timeout_ms;
 	/* private */
 	int exit_code;
 	bool finished;
-	uint64_t timeout_ms;
 	struct loop_timer deadline;
-	struct ws_server *servers;
-	const char **extra_headers;
-	char instance_id[40];
+	sip_transport_h *transport_h;
+	void *transport_arg;
 };
 
 /* Load the configuration with the shared options on top (origins name the
@@ -114,11 +110,11 @@ struct stack {
 int stack_conf_load(const struct cli *cli, const struct stack_options *o,
 		    struct conf **confp, char *reason, size_t reason_size);
 
-/* Build the loop, transport and SIP core from conf (taken over by s: freed
- * by stack_close, also on error) and start connecting. Returns 0, or an
- * exit code with the reason (78: no user.uri, no server, an unreadable CA
- * file; 70 otherwise). With -vv the SIP trace goes to stderr, the
- * digest response and cnonce masked. */
+/* Build the UA from conf (taken over: freed by stack_close, also on
+ * error) and start connecting. Returns 0, or an exit code with the reason
+ * (78: no user.uri, no server, an unreadable CA file; 65: a value too
+ * long; 70 otherwise). With -vv the SIP trace goes to stderr, the digest
+ * response and cnonce masked. */
 int stack_open(struct stack *s, struct conf *conf, const struct stack_options *o,
 	       const struct stack_setup *setup, const struct cli *cli,
 	       char *reason, size_t reason_size);
@@ -155,11 +151,5 @@ int stack_code_response(const struct stack *s, int err, unsigned status);
  * is in a static buffer, valid until the next call. */
 const char *stack_describe(const struct stack *s, int err, unsigned status,
 			   const char *reason);
-
-/* Write a SIP message for the trace with the digest response and cnonce
- * of Authorization and Proxy-Authorization headers (and any password
- * parameter) replaced by CONF_MASK. Public for the tests. */
-void stack_trace_write(FILE *out, const char *prefix, const char *data,
-		       size_t len);
 
 #endif

@@ -4,33 +4,51 @@
 #include "exitcode.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 extern char **environ;
 
-struct conf *toolconf_load(const struct cli *cli)
+int toolconf_read(const struct cli *cli, struct conf **confp, char *reason,
+		  size_t reason_size)
 {
 	struct conf_sources src = {0};
-	struct conf *conf = NULL;
-	char reason[512];
-	size_t i;
-	int err;
 
-	err = conf_alloc(&conf);
-	if (err)
-		cli_die(EXIT_SOFTWARE, "out of memory");
+	*confp = NULL;
+	if (conf_alloc(confp) != 0) {
+		snprintf(reason, reason_size, "out of memory");
+		return ENOMEM;
+	}
 	src.config_file = cli->config_file;
 	src.profile = cli->profile;
 	src.env = environ;
 	src.read_files = true;
 	src.sets = cli->sets;
 	src.nsets = (size_t)cli->nsets;
-	err = conf_load(conf, &src, reason, sizeof(reason));
+	return conf_load(*confp, &src, reason, reason_size);
+}
+
+void toolconf_warn(const struct conf *conf)
+{
+	size_t i;
+
 	for (i = 0; i < conf_warning_count(conf); i++)
 		cli_warn("warning: %s", conf_warning(conf, i));
+}
+
+struct conf *toolconf_load(const struct cli *cli)
+{
+	struct conf *conf = NULL;
+	char reason[512];
+	int err;
+
+	err = toolconf_read(cli, &conf, reason, sizeof(reason));
+	if (conf)
+		toolconf_warn(conf);
 	if (err) {
 		conf_free(conf);
-		cli_die(err == ENOMEM ? EXIT_SOFTWARE : EXIT_CONFIG, "%s", reason);
+		cli_die(err == ENOMEM ? SIPWS_EXIT_SOFTWARE : SIPWS_EXIT_CONFIG, "%s",
+			reason);
 	}
 	return conf;
 }

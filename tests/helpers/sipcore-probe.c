@@ -26,7 +26,6 @@
  *
  * Prints one line per event on stdout (flushed) and exits with the tools'
  * exit code of the outcome (exitcode.h). */
-/* first: its EXIT_FAILURE enumerator clashes with <stdlib.h>'s macro */
 #include "exitcode.h"
 
 #include <errno.h>
@@ -120,7 +119,7 @@ static const char *errno_name(int err)
 static int code_of(int err, unsigned status)
 {
 	if (err == WS_ETLS_VERIFY || err == WS_ETLS)
-		return EXIT_TLS;
+		return SIPWS_EXIT_TLS;
 	if (err != 0)
 		return exitcode_from_errno(err);
 	return exitcode_from_sip_status((int)status, 0);
@@ -181,10 +180,10 @@ static void on_reg(const struct reg_event *ev, void *arg)
 		fflush(stdout);
 		if (strcmp(p->cmd, "unregister") == 0) {
 			if (reg_unregister(p->reg) != 0)
-				finish(p, EXIT_SOFTWARE);
+				finish(p, SIPWS_EXIT_SOFTWARE);
 		} else if (strcmp(p->cmd, "register") == 0 &&
 			   p->registrations >= (p->count ? p->count : 1)) {
-			finish(p, EXIT_OK);
+			finish(p, SIPWS_EXIT_OK);
 		}
 		return;
 	case REG_FAILED:
@@ -206,14 +205,14 @@ static void on_reg(const struct reg_event *ev, void *arg)
 		print_bindings(ev);
 		fflush(stdout);
 		if (ev->err == 0)
-			finish(p, EXIT_OK);
+			finish(p, SIPWS_EXIT_OK);
 		return;
 	case REG_QUERIED:
 		printf("queried status=%u bindings=%zu\n", ev->status,
 		       ev->nbindings);
 		print_bindings(ev);
 		fflush(stdout);
-		finish(p, EXIT_OK);
+		finish(p, SIPWS_EXIT_OK);
 		return;
 	}
 }
@@ -235,8 +234,8 @@ static void on_transport(const struct sip_transport_event *ev, void *arg)
 		p->transport_err = ev->err;
 		if (!ev->retry && !p->done)
 			finish(p, ev->err == WS_ETLS_VERIFY || ev->err == WS_ETLS
-					  ? EXIT_TLS
-					  : EXIT_UNAVAILABLE);
+					  ? SIPWS_EXIT_TLS
+					  : SIPWS_EXIT_UNAVAILABLE);
 	}
 	fflush(stdout);
 }
@@ -264,7 +263,7 @@ static unsigned on_message(const struct sip_incoming_message *m, void *arg)
 		}
 	}
 	if (p->count && p->seen >= p->count)
-		finish(p, EXIT_OK);
+		finish(p, SIPWS_EXIT_OK);
 	return 200;
 }
 
@@ -288,7 +287,7 @@ static void on_call(const struct sip_call_event *ev, void *arg)
 	       ev->status);
 	fflush(stdout);
 	if (p->count && p->seen >= p->count)
-		finish(p, EXIT_OK);
+		finish(p, SIPWS_EXIT_OK);
 }
 
 static void on_im(const struct im_result *res, void *arg)
@@ -335,11 +334,11 @@ static void on_im(const struct im_result *res, void *arg)
 			       (unsigned long)p->lat_max,
 			       (unsigned long)st.backlog_max);
 			fflush(stdout);
-			finish(p, p->n200 == p->npipe ? EXIT_OK : EXIT_FAILURE);
+			finish(p, p->n200 == p->npipe ? SIPWS_EXIT_OK : EXIT_FAILURE);
 		} else {
 			int r = p->result;
 
-			finish(p, r < 0 ? EXIT_OK : r);
+			finish(p, r < 0 ? SIPWS_EXIT_OK : r);
 		}
 	}
 }
@@ -365,7 +364,7 @@ static void on_call_response(struct sip_request *req,
 	       errno_name(resp->err), resp->challenges);
 	fflush(stdout);
 	finish(p, resp->err == 0 && resp->status == 487 && !p->keep_ringing
-			  ? EXIT_OK
+			  ? SIPWS_EXIT_OK
 			  : code_of(resp->err, resp->status));
 }
 
@@ -473,8 +472,8 @@ static void wait_cb(void *arg)
 
 	printf("timeout\n");
 	fflush(stdout);
-	finish(p, strcmp(p->cmd, "listen") == 0 && p->count == 0 ? EXIT_OK
-								 : EXIT_TIMEOUT);
+	finish(p, strcmp(p->cmd, "listen") == 0 && p->count == 0 ? SIPWS_EXIT_OK
+								 : SIPWS_EXIT_TIMEOUT);
 }
 
 /* ---- "answer": a minimal SIP-over-WebSocket peer for benchmarks ------- */
@@ -496,7 +495,7 @@ static int answer_serve(const char *portfile)
 	FILE *f;
 
 	if (in == NULL || out == NULL)
-		return EXIT_SOFTWARE;
+		return SIPWS_EXIT_SOFTWARE;
 	ls = socket(AF_INET, SOCK_STREAM, 0);
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
@@ -504,22 +503,22 @@ static int answer_serve(const char *portfile)
 	if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
 	    listen(ls, 1) != 0 ||
 	    getsockname(ls, (struct sockaddr *)&sa, &slen) != 0)
-		return EXIT_SOFTWARE;
+		return SIPWS_EXIT_SOFTWARE;
 	f = fopen(portfile, "w");
 	if (f == NULL)
-		return EXIT_IOERR;
+		return SIPWS_EXIT_IOERR;
 	fprintf(f, "%u\n", (unsigned)ntohs(sa.sin_port));
 	fclose(f);
 	fd = accept(ls, NULL, NULL);
 	close(ls);
 	if (fd < 0)
-		return EXIT_SOFTWARE;
+		return SIPWS_EXIT_SOFTWARE;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	/* the upgrade */
 	while (inlen < 65536) {
 		n = (int)read(fd, in + inlen, 65536 - inlen);
 		if (n <= 0)
-			return EXIT_PROTOCOL;
+			return SIPWS_EXIT_PROTOCOL;
 		inlen += (size_t)n;
 		in[inlen] = '\0';
 		if (strstr(in, "\r\n\r\n") != NULL)
@@ -527,7 +526,7 @@ static int answer_serve(const char *portfile)
 	}
 	k = strcasestr(in, "Sec-WebSocket-Key:");
 	if (k == NULL)
-		return EXIT_PROTOCOL;
+		return SIPWS_EXIT_PROTOCOL;
 	k += 18;
 	while (*k == ' ')
 		k++;
@@ -540,7 +539,7 @@ static int answer_serve(const char *portfile)
 		     "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n"
 		     "Sec-WebSocket-Protocol: sip\r\n\r\n", accept_key);
 	if (write(fd, hs, (size_t)n) != n)
-		return EXIT_PROTOCOL;
+		return SIPWS_EXIT_PROTOCOL;
 	inlen = 0;
 	for (;;) {
 		size_t pos = 0;
@@ -628,7 +627,7 @@ done:
 	free(out);
 	fprintf(stderr, "sipcore-probe: answered %lu requests, ack=%lu bye=%lu\n",
 		answered, acks, byes);
-	return EXIT_OK;
+	return SIPWS_EXIT_OK;
 }
 
 static void usage(void)
@@ -637,7 +636,7 @@ static void usage(void)
 		"usage: sipcore-probe -s url -u aor [-p password] [-C ca] [-e expires]\n"
 		"       [-T ms] [-i uuid] [-H header]... [-krRv] [-w ms] [-n count]\n"
 		"       [-o dir] [-Q queue] [-x code] [-W window] [-c type] command [args]\n");
-	exit(EXIT_USAGE);
+	exit(SIPWS_EXIT_USAGE);
 }
 
 int main(int argc, char **argv)
@@ -661,7 +660,7 @@ int main(int argc, char **argv)
 	while ((c = getopt(argc, argv, "C:c:e:H:i:kn:o:p:Q:RrS:s:T:u:vW:w:x:")) != -1) {
 		switch (c) {
 		case 'C':
-			lcfg.tls_ca_file = optarg;
+			scfg.ws.tls_ca_file = optarg;
 			break;
 		case 'c':
 			p.content_type = optarg;

@@ -10,7 +10,6 @@
  *
  * The client prints one line per event on stdout and exits 0 after a
  * response and a clean close, else with the exit code of the last error. */
-/* first: its EXIT_FAILURE enumerator clashes with <stdlib.h>'s macro */
 #include "exitcode.h"
 
 #include <errno.h>
@@ -207,6 +206,8 @@ static void on_event(const struct ws_event *ev, void *arg)
 		if (!ev->retry)
 			loop_stop(p->loop);
 		break;
+	case WS_EVENT_WRITABLE:
+		break; /* it sends one message */
 	}
 	fflush(stdout);
 }
@@ -220,7 +221,7 @@ static void usage(void)
 		"[-w ms] url[#weight]...\n"
 		"       ws-probe -S ping|pong|nopong|fragments|big|noproto|"
 		"badproto|http404|silent\n");
-	exit(EXIT_USAGE);
+	exit(SIPWS_EXIT_USAGE);
 }
 
 static int serve(const char *mode);
@@ -242,7 +243,7 @@ int main(int argc, char **argv)
 				usage();
 			break;
 		case 'C':
-			lcfg.tls_ca_file = optarg;
+			wcfg.tls_ca_file = optarg;
 			break;
 		case 'F':
 			wcfg.probe_interval_secs = (unsigned)atoi(optarg);
@@ -257,7 +258,7 @@ int main(int argc, char **argv)
 			wcfg.keepalive_interval_ms = (unsigned)atoi(optarg);
 			break;
 		case 'k':
-			lcfg.tls_insecure = true;
+			wcfg.tls_insecure = true;
 			break;
 		case 'm':
 			wcfg.max_message = (size_t)atol(optarg);
@@ -325,7 +326,7 @@ int main(int argc, char **argv)
 	phase(&p, "loop_alloc");
 	if (err) {
 		fprintf(stderr, "ws-probe: loop: %s\n", strerror(err));
-		return EXIT_SOFTWARE;
+		return SIPWS_EXIT_SOFTWARE;
 	}
 	err = loop_stop_on_signals(p.loop);
 	if (!err)
@@ -336,7 +337,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ws-probe: %s\n", strerror(err));
 		ws_free(p.ws);
 		loop_free(p.loop);
-		return EXIT_USAGE;
+		return SIPWS_EXIT_USAGE;
 	}
 	loop_run(p.loop);
 	loop_timer_cancel(&p.t_wait);
@@ -356,7 +357,7 @@ int main(int argc, char **argv)
 	else if (!p.send_nothing && !p.got_response)
 		code = EXIT_FAILURE;
 	else
-		code = EXIT_OK;
+		code = SIPWS_EXIT_OK;
 	return code;
 }
 
@@ -622,18 +623,18 @@ static int serve(const char *mode)
 	    listen(lfd, 4) < 0 ||
 	    getsockname(lfd, (struct sockaddr *)&sa, &sl) < 0) {
 		perror("ws-probe: listen");
-		return EXIT_IOERR;
+		return SIPWS_EXIT_IOERR;
 	}
 	printf("port %u\n", (unsigned)ntohs(sa.sin_port));
 	fflush(stdout);
 	pfd.fd = lfd;
 	pfd.events = POLLIN;
 	if (poll(&pfd, 1, 20000) <= 0)
-		return EXIT_TIMEOUT;
+		return SIPWS_EXIT_TIMEOUT;
 	fd = accept(lfd, NULL, NULL);
 	close(lfd);
 	if (fd < 0)
-		return EXIT_IOERR;
+		return SIPWS_EXIT_IOERR;
 	if (strcmp(mode, "silent") == 0) {
 		/* say nothing until the client gives up */
 		while (read_exact(fd, buf, 1, 20000) == 0)

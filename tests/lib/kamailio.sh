@@ -39,6 +39,11 @@
 #   kamailio_wait_contacts USER COUNT [SECONDS]
 #                               wait (default 5 s) until USER has exactly
 #                               COUNT contacts; status 1 and a message if not
+#   kam_ws_peer_start COUNT     bob as a minimal UA over ws:// in the
+#                               background (tests/kamailio/ws-sip-peer.pl):
+#                               registered, it answers COUNT MESSAGEs 200 and
+#                               prints "MESSAGE FROM-URI BODY" to peer.out;
+#                               kam_ws_peer_wait waits for it to end
 #   kam_require_sipsak          skip the whole script if sipsak is missing
 #   kam_sipsak_options [URI]    OPTIONS over UDP (default: to the server)
 #   kam_sipsak_register USER PASSWORD [EXPIRES]
@@ -590,4 +595,21 @@ kam_sipsak_message() {
 		"sip:$3@127.0.0.1" 'Content-Type: text/plain;charset=UTF-8' \
 		"$4" >"$kam__d/message.sip" &&
 	kam_sipsak_send "$kam__d/message.sip" "sip:$3@127.0.0.1" "$1" "$2"
+}
+
+kam_ws_peer_start() {
+	perl "$SIPWS_SOURCE/tests/kamailio/ws-sip-peer.pl" -n "$1" -t 30 \
+		bob "$KAM_BOB_PASSWORD" "$KAM_WS_URL" >peer.out 2>peer.err &
+	echo $! >peer.pid
+	for kam__i in $(seq 50); do
+		grep -q "^registered 200\$" peer.out 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "the peer did not register:" >&2
+	cat peer.out peer.err >&2
+	return 1
+}
+
+kam_ws_peer_wait() {
+	wait "$(cat peer.pid)"
 }

@@ -847,6 +847,86 @@ static bool same_fields(const struct sipmsg *a, const struct sipmsg *b)
 	}
 }
 
+/* One builder for CANCEL (§9.1), the ACK of a non-2xx (§17.1.1.3) and a
+ * request within a dialog (§12.2.1.1). */
+static void test_derive(void)
+{
+	static const char want_cancel[] =
+		"CANCEL sip:bob@example.com SIP/2.0\r\n" VIA
+		"Max-Forwards: 70\r\n"
+		"Route: <sip:p1.example.com;lr>\r\n"
+		"To: <sip:bob@example.com>\r\n"
+		"From: \"Alice\" <sip:alice@example.com>;tag=1928301774\r\n"
+		"Call-ID: a84b4c76e66710@pc33.example.com\r\n"
+		"CSeq: 314159 CANCEL\r\n"
+		"Content-Length: 0\r\n\r\n";
+	static const char want_ack[] =
+		"ACK sip:bob@example.com SIP/2.0\r\n" VIA
+		"Max-Forwards: 70\r\n"
+		"Route: <sip:p1.example.com;lr>\r\n"
+		"From: \"Alice\" <sip:alice@example.com>;tag=1928301774\r\n"
+		"To: <sip:bob@example.com>;tag=99\r\n"
+		"Call-ID: a84b4c76e66710@pc33.example.com\r\n"
+		"CSeq: 314159 ACK\r\n"
+		"Content-Length: 0\r\n\r\n";
+	static const char want_bye[] =
+		"BYE sip:bob@192.0.2.4 SIP/2.0\r\n"
+		"Max-Forwards: 70\r\n"
+		"Route: <sip:p2.example.com;lr>\r\n"
+		"Route: <sip:p1.example.com;lr>\r\n"
+		"From: \"Alice\" <sip:alice@example.com>;tag=1928301774\r\n"
+		"To: <sip:bob@example.com>;tag=99\r\n"
+		"Call-ID: a84b4c76e66710@pc33.example.com\r\n"
+		"CSeq: 314160 BYE\r\n"
+		"Content-Length: 0\r\n\r\n";
+	struct sipmsg *req, *rsp, *m;
+	struct sipmsg_derive d = {0};
+	char buf[1024];
+
+	req = dec("INVITE sip:bob@example.com SIP/2.0\r\n" VIA
+		  "Route: <sip:p1.example.com;lr>\r\n" DIALOG
+		  "CSeq: 314159 INVITE\r\nContact: <sip:a@pc33.example.com>\r\n"
+		  "Content-Length: 0\r\n\r\n");
+	rsp = dec("SIP/2.0 486 Busy Here\r\n" VIA
+		  "Record-Route: <sip:p1.example.com;lr>, "
+		  "<sip:p2.example.com;lr>\r\n"
+		  "From: \"Alice\" <sip:alice@example.com>;tag=1928301774\r\n"
+		  "To: <sip:bob@example.com>;tag=99\r\n"
+		  "Call-ID: a84b4c76e66710@pc33.example.com\r\n"
+		  "CSeq: 314159 INVITE\r\nContact: <sip:bob@192.0.2.4>\r\n"
+		  "Content-Length: 0\r\n\r\n");
+	if (!ok(req != NULL && rsp != NULL, "INVITE and answer decode (%s)",
+		last_reason))
+		return;
+	sipmsg_value_get_id(req, SIPMSG_HDR_VIA, 0, &d.via);
+	d.route = d.from = d.to = d.call_id = req;
+	d.cseq = 314159;
+	d.to_first = true;
+	ok(sipmsg_request_derive(&m, "CANCEL", "sip:bob@example.com", &d) == 0 &&
+	   sipmsg_encode(m, buf, sizeof(buf), NULL) == 0, "CANCEL built");
+	is_string(want_cancel, buf, "CANCEL: the INVITE's Via, route, ids");
+	sipmsg_free(m);
+	d.to = rsp;
+	d.to_first = false;
+	ok(sipmsg_request_derive(&m, "ACK", "sip:bob@example.com", &d) == 0 &&
+	   sipmsg_encode(m, buf, sizeof(buf), NULL) == 0, "ACK built");
+	is_string(want_ack, buf, "ACK: the To of the answer, with its tag");
+	sipmsg_free(m);
+	memset(&d, 0, sizeof(d));
+	d.record_route = d.from = d.to = d.call_id = rsp;
+	d.cseq = 314160;
+	ok(sipmsg_request_derive(&m, "BYE", "sip:bob@192.0.2.4", &d) == 0 &&
+	   sipmsg_encode(m, buf, sizeof(buf), NULL) == 0, "BYE built");
+	is_string(want_bye, buf,
+		  "in a dialog: no Via, Record-Route reversed as the route");
+	sipmsg_free(m);
+	is_int(EINVAL, sipmsg_request_derive(&m, "BYE", "not a uri", &d),
+	       "a bad Request-URI is refused");
+	ok(m == NULL, "and nothing is returned");
+	sipmsg_free(req);
+	sipmsg_free(rsp);
+}
+
 static void test_round_trip(void)
 {
 	static const char *const texts[] = {
@@ -914,6 +994,7 @@ int main(void)
 	test_check();
 	test_builder();
 	test_reply();
+	test_derive();
 	test_round_trip();
 	return 0;
 }
