@@ -442,12 +442,11 @@ size_t invite_client_early_count(const struct invite_client *c)
 
 struct invite_server {
 	struct sipmsg *inv;
-	char *local_tag;
 	char *contact;
 	char *via;
-	unsigned flags;
 	unsigned timeout;
 	unsigned final_status;
+	bool answered_1xx_2xx;  /* a 101..299 went: the dialog exists */
 	bool acked;
 	struct dialog *d;
 	bool dialog_taken;
@@ -460,7 +459,6 @@ void invite_server_free(struct invite_server *s)
 	if (!s->dialog_taken)
 		dialog_free(s->d);
 	sipmsg_free(s->inv);
-	free(s->local_tag);
 	free(s->contact);
 	free(s->via);
 	free(s);
@@ -484,33 +482,21 @@ int invite_server_alloc(struct invite_server **sp, const struct sipmsg *inv,
 			struct invite_actions *acts)
 {
 	struct invite_server *s;
-	struct sipmsg_party to;
 	struct sipmsg *trying = NULL;
-	char tag[TSX_TOKEN_SIZE];
-	int err;
+	int err = 0;
 
 	if (sp == NULL || inv == NULL || acts == NULL ||
 	    !sipmsg_is_request(inv) || !span_eq(sipmsg_method(inv), "INVITE"))
 		return EINVAL;
-	if (sipmsg_to_get(inv, &to) != 0)
-		return EBADMSG;
-	if (span_is_set(to.tag))
-		return EPROTO;
-	if (local_tag == NULL) {
-		err = tsx_token_new(tag, sizeof(tag), TSX_TAG_CHARS);
-		if (err != 0)
-			return err;
-		local_tag = tag;
-	}
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return ENOMEM;
-	s->flags = flags;
 	s->timeout = timeout_ms(t1_ms);
-	err = 0;
-	s->local_tag = strdup_null(local_tag, &err);
 	s->contact = strdup_null(local_contact, &err);
 	s->via = strdup_null(via, &err);
+	/* the dialog (early) holds the tag; it counts once a 1xx/2xx went */
+	if (err == 0)
+		err = dialog_alloc_uas(&s->d, inv, local_tag, local_contact, flags);
 	if (err == 0)
 		err = msg_clone(inv, &s->inv);
 	if (err == 0)
@@ -535,19 +521,18 @@ int invite_server_respond(struct invite_server *s, unsigned status,
 		return EINVAL;
 	if (s->final_status != 0)
 		return EALREADY;
-	err = sipmsg_new_reply(&r, s->inv, status, NULL, s->local_tag);
+	err = sipmsg_new_reply(&r, s->inv, status, NULL, dialog_local_tag(s->d));
 	if (err == 0 && status < 300 && s->contact != NULL)
 		err = sipmsg_header_add(r, "Contact", s->contact);
 	if (err == 0 && body != NULL)
 		err = sipmsg_body_set(r, content_type, body, body_len);
-	if (err == 0 && status < 300 && s->d == NULL)
-		err = dialog_alloc_uas(&s->d, s->inv, s->local_tag, s->contact,
-				       s->flags);
 	if (err != 0) {
 		sipmsg_free(r);
 		return err;
 	}
 	push_msg(acts, INVITE_DO_RESPOND, r);
+	if (status < 300)
+		s->answered_1xx_2xx = true;
 	if (status < 200)
 		return 0;
 	s->final_status = status;
@@ -555,8 +540,7 @@ int invite_server_respond(struct invite_server *s, unsigned status,
 		dialog_confirm(s->d);
 		push_timer(acts, INVITE_DO_TIMER_SET, INVITE_TIMER_L, s->timeout);
 	} else {
-		if (s->d != NULL)
-			dialog_terminate(s->d);
+		dialog_terminate(s->d);
 		push_timer(acts, INVITE_DO_TIMER_SET, INVITE_TIMER_H, s->timeout);
 	}
 	return 0;
@@ -575,7 +559,7 @@ int invite_server_cancel(struct invite_server *s, const struct sipmsg *cancel,
 	if (!same_invite(s->inv, cancel))
 		return ENOENT;
 	/* §9.2: the To tag of the 200 is the one of our INVITE responses */
-	err = sipmsg_new_reply(&ok, cancel, 200, NULL, s->local_tag);
+	err = sipmsg_new_reply(&ok, cancel, 200, NULL, dialog_local_tag(s->d));
 	if (err != 0)
 		return err;
 	push_msg(acts, INVITE_DO_RESPOND, ok);
@@ -596,7 +580,8 @@ int invite_server_ack(struct invite_server *s, const struct sipmsg *ack,
 	    !sipmsg_is_request(ack) || !span_eq(sipmsg_method(ack), "ACK"))
 		return EINVAL;
 	if (s->final_status == 0 || s->acked || !same_invite(s->inv, ack) ||
-	    sipmsg_to_get(ack, &to) != 0 || !span_eq(to.tag, s->local_tag))
+	    sipmsg_to_get(ack, &to) != 0 ||
+	    !span_eq(to.tag, dialog_local_tag(s->d)))
 		return ENOENT;
 	s->acked = true;
 	if (s->final_status < 300) {
@@ -638,12 +623,12 @@ int invite_server_timer(struct invite_server *s, enum invite_timer which,
 
 const struct dialog *invite_server_dialog(const struct invite_server *s)
 {
-	return s->d;
+	return s->answered_1xx_2xx ? s->d : NULL;
 }
 
 struct dialog *invite_server_dialog_take(struct invite_server *s)
 {
-	if (s == NULL || s->d == NULL || s->dialog_taken)
+	if (s == NULL || !s->answered_1xx_2xx || s->dialog_taken)
 		return NULL;
 	s->dialog_taken = true;
 	return s->d;
@@ -665,75 +650,60 @@ bool invite_call_id_owner(const struct dialog *d)
 
 /* ---- session timers ---------------------------------------------------- */
 
-/* "delta-seconds" then ";params": the number and the raw params. */
-static int delta_params(struct span value, uint32_t *secs, struct span *params)
-{
-	unsigned long long v;
-	size_t i;
-	int err;
-
-	value = span_trim(value);
-	for (i = 0; i < value.len && value.p[i] != ';'; i++)
-		;
-	*params = i < value.len ? span_make(value.p + i + 1, value.len - i - 1)
-				: span_make(value.p + value.len, 0);
-	err = span_to_u64(span_trim(span_make(value.p, i)), INVITE_SE_MAX, &v);
-	if (err == EINVAL)
-		return EBADMSG;
-	if (err != 0)
-		return err;
-	*secs = (uint32_t)v;
-	return 0;
-}
-
-int invite_session_expires_parse(struct span value,
-				 struct invite_session_expires *se)
+/* "delta-seconds *(;params)" (Session-Expires, Min-SE): the number and,
+ * when refresher is not NULL, the refresher param. */
+static int delta_parse(struct span value, uint32_t *secs,
+		       enum invite_refresher *refresher)
 {
 	struct span params, name, v;
-	size_t pos = 0;
+	unsigned long long n;
+	size_t i, pos = 0;
 	int err;
 
-	if (se == NULL || value.p == NULL)
+	if (value.p == NULL || secs == NULL)
 		return EINVAL;
 	if (value.len > SIPMSG_MAX_LINE)
 		return E2BIG;
-	memset(se, 0, sizeof(*se));
-	err = delta_params(value, &se->interval, &params);
+	value = span_trim(value);
+	for (i = 0; i < value.len && value.p[i] != ';'; i++)
+		;
+	err = span_to_u64(span_trim(span_make(value.p, i)), INVITE_SE_MAX, &n);
 	if (err != 0)
-		return err;
-	if (se->interval == 0)
-		return ERANGE;
-	if (span_trim(params).len == 0)
+		return err == EINVAL ? EBADMSG : err;
+	*secs = (uint32_t)n;
+	if (i == value.len)
 		return 0;
+	params = span_make(value.p + i + 1, value.len - i - 1);
 	while ((err = sipmsg_param_next(params, &pos, &name, &v)) == 0) {
-		if (!span_eq_nocase(name, "refresher"))
+		if (refresher == NULL || !span_eq_nocase(name, "refresher"))
 			continue;
 		if (span_eq_nocase(v, "uac"))
-			se->refresher = INVITE_REFRESHER_UAC;
+			*refresher = INVITE_REFRESHER_UAC;
 		else if (span_eq_nocase(v, "uas"))
-			se->refresher = INVITE_REFRESHER_UAS;
+			*refresher = INVITE_REFRESHER_UAS;
 		else
 			return EBADMSG;
 	}
 	return err == ENOENT ? 0 : EBADMSG;
 }
 
-int invite_min_se_parse(struct span value, uint32_t *min_se)
+int invite_session_expires_parse(struct span value,
+				 struct invite_session_expires *se)
 {
-	struct span params, name, v;
-	size_t pos = 0;
 	int err;
 
-	if (min_se == NULL || value.p == NULL)
+	if (se == NULL)
 		return EINVAL;
-	if (value.len > SIPMSG_MAX_LINE)
-		return E2BIG;
-	err = delta_params(value, min_se, &params);
-	if (err != 0 || span_trim(params).len == 0)
-		return err;
-	while ((err = sipmsg_param_next(params, &pos, &name, &v)) == 0)
-		;
-	return err == ENOENT ? 0 : EBADMSG;
+	memset(se, 0, sizeof(*se));
+	err = delta_parse(value, &se->interval, &se->refresher);
+	if (err == 0 && se->interval == 0)
+		err = ERANGE;
+	return err;
+}
+
+int invite_min_se_parse(struct span value, uint32_t *min_se)
+{
+	return delta_parse(value, min_se, NULL);
 }
 
 int invite_session_expires_get(const struct sipmsg *msg,

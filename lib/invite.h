@@ -117,7 +117,8 @@ size_t invite_client_early_count(const struct invite_client *c);
 
 struct invite_server;
 
-/* inv: the received INVITE (no To tag: a new call). local_tag NULL: a
+/* inv: the received INVITE (no To tag: a new call, else EPROTO; no
+ * Contact: EBADMSG, answer 400). local_tag NULL: a
  * random one. local_contact: the Contact of our 1xx/2xx. via: the Via
  * prefix of a BYE we send (as for the client). acts gets the 100 Trying
  * (RESPOND). */

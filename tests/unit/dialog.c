@@ -43,59 +43,42 @@ static const char *invite_f13 =
 	"Content-Length: 0\n"
 	"\n";
 
-/* F17: Bob's 180 as Alice receives it. */
-static const char *ringing_f17 =
-	"SIP/2.0 180 Ringing\n"
-	"Via: SIP/2.0/TCP client.atlanta.example.com:5060;branch=z9hG4bK74bf9;received=192.0.2.101\n"
-	"Record-Route: <sip:ss2.biloxi.example.com;lr>, <sip:ss1.atlanta.example.com;lr>\n"
-	"From: Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl\n"
-	"To: Bob <sip:bob@biloxi.example.com>;tag=314159\n"
-	"Call-ID: 3848276298220188511@atlanta.example.com\n"
-	"CSeq: 2 INVITE\n"
-	"Contact: <sip:bob@client.biloxi.example.com;transport=tcp>\n"
-	"Content-Length: 0\n"
-	"\n";
+/* F17 (180) and F20 (200): Bob's responses as Alice receives them. */
+static struct sipmsg *response_to_alice(const char *status_line)
+{
+	char text[1024];
 
-/* F20: Bob's 200 as Alice receives it. */
-static const char *ok_f20 =
-	"SIP/2.0 200 OK\n"
-	"Via: SIP/2.0/TCP client.atlanta.example.com:5060;branch=z9hG4bK74bf9;received=192.0.2.101\n"
-	"Record-Route: <sip:ss2.biloxi.example.com;lr>, <sip:ss1.atlanta.example.com;lr>\n"
-	"From: Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl\n"
-	"To: Bob <sip:bob@biloxi.example.com>;tag=314159\n"
-	"Call-ID: 3848276298220188511@atlanta.example.com\n"
-	"CSeq: 2 INVITE\n"
-	"Contact: <sip:bob@client.biloxi.example.com;transport=tcp>\n"
-	"Content-Length: 0\n"
-	"\n";
+	snprintf(text, sizeof(text),
+		 "SIP/2.0 %s\n"
+		 "Via: SIP/2.0/TCP client.atlanta.example.com:5060;branch=z9hG4bK74bf9;received=192.0.2.101\n"
+		 "Record-Route: <sip:ss2.biloxi.example.com;lr>, <sip:ss1.atlanta.example.com;lr>\n"
+		 "From: Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl\n"
+		 "To: Bob <sip:bob@biloxi.example.com>;tag=314159\n"
+		 "Call-ID: 3848276298220188511@atlanta.example.com\n"
+		 "CSeq: 2 INVITE\n"
+		 "Contact: <sip:bob@client.biloxi.example.com;transport=tcp>\n"
+		 "Content-Length: 0\n"
+		 "\n",
+		 status_line);
+	return flow_msg(text);
+}
 
 /* F23: the ACK, and F24: Alice's BYE (the RFC writes the Route values on
- * one line; we write one field each). */
-static const char *ack_f23 =
-	"ACK sip:bob@client.biloxi.example.com;transport=tcp SIP/2.0\n"
-	"Via: SIP/2.0/TCP client.atlanta.example.com:5060;branch=z9hG4bK<rand>\n"
-	"Max-Forwards: 70\n"
-	"Route: <sip:ss1.atlanta.example.com;lr>\n"
-	"Route: <sip:ss2.biloxi.example.com;lr>\n"
-	"From: Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl\n"
-	"To: Bob <sip:bob@biloxi.example.com>;tag=314159\n"
-	"Call-ID: 3848276298220188511@atlanta.example.com\n"
-	"CSeq: 2 ACK\n"
-	"Content-Length: 0\n"
-	"\n";
-
-static const char *bye_alice =
-	"BYE sip:bob@client.biloxi.example.com;transport=tcp SIP/2.0\n"
-	"Via: SIP/2.0/TCP client.atlanta.example.com:5060;branch=z9hG4bK<rand>\n"
-	"Max-Forwards: 70\n"
-	"Route: <sip:ss1.atlanta.example.com;lr>\n"
-	"Route: <sip:ss2.biloxi.example.com;lr>\n"
-	"From: Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl\n"
-	"To: Bob <sip:bob@biloxi.example.com>;tag=314159\n"
-	"Call-ID: 3848276298220188511@atlanta.example.com\n"
-	"CSeq: 3 BYE\n"
-	"Content-Length: 0\n"
-	"\n";
+ * one line; we write one field each): the same but for method and CSeq. */
+#define ALICE_REQUEST(method, cseq) \
+	method " sip:bob@client.biloxi.example.com;transport=tcp SIP/2.0\n" \
+	"Via: SIP/2.0/TCP client.atlanta.example.com:5060;branch=z9hG4bK<rand>\n" \
+	"Max-Forwards: 70\n" \
+	"Route: <sip:ss1.atlanta.example.com;lr>\n" \
+	"Route: <sip:ss2.biloxi.example.com;lr>\n" \
+	"From: Alice <sip:alice@atlanta.example.com>;tag=9fxced76sl\n" \
+	"To: Bob <sip:bob@biloxi.example.com>;tag=314159\n" \
+	"Call-ID: 3848276298220188511@atlanta.example.com\n" \
+	"CSeq: " cseq " " method "\n" \
+	"Content-Length: 0\n" \
+	"\n"
+static const char *ack_f23 = ALICE_REQUEST("ACK", "2");
+static const char *bye_alice = ALICE_REQUEST("BYE", "3");
 
 /* Bob hangs up instead: the route set in Record-Route order, his first
  * request in the dialog numbered 1 (§12.2.1.1: his number was empty). */
@@ -114,8 +97,9 @@ static const char *bye_bob =
 
 static void test_uac_through_proxies(void)
 {
-	struct sipmsg *inv = flow_msg(invite_f7), *r180 = flow_msg(ringing_f17),
-		      *r200 = flow_msg(ok_f20), *m = NULL;
+	struct sipmsg *inv = flow_msg(invite_f7),
+		      *r180 = response_to_alice("180 Ringing"),
+		      *r200 = response_to_alice("200 OK"), *m = NULL;
 	struct dialog *d = NULL;
 	const char *via = "SIP/2.0/TCP client.atlanta.example.com:5060";
 
@@ -190,6 +174,18 @@ static void test_uas_through_proxies(void)
 	sipmsg_free(inv);
 }
 
+/* What both requests below carry: Route = the rest of the route set
+ * and the remote target last. */
+#define STRICT_HEADERS \
+	"Max-Forwards: 70\n" \
+	"Route: <sip:proxy2>\n" \
+	"Route: <sip:proxy3;lr>\n" \
+	"Route: <sip:proxy4>\n" \
+	"Route: <sip:user@remoteua>\n" \
+	"From: <sip:me@example.com>;tag=aa\n" \
+	"To: <sip:user@example.com>;tag=bb\n" \
+	"Call-ID: strict@example.com\n"
+
 /* §12.2.1.1's example: route set <sip:proxy1>, <sip:proxy2>,
  * <sip:proxy3;lr>, <sip:proxy4> and remote target <sip:user@remoteua>. */
 static void test_strict_route(void)
@@ -219,15 +215,7 @@ static void test_strict_route(void)
 
 	is_int(0, dialog_alloc_uac(&d, inv, ok200, 0), "strict: confirmed dialog from a 200");
 	is_int(0, dialog_request_new(d, "INFO", NULL, &m), "strict: INFO built");
-	flow_is("INFO sip:proxy1 SIP/2.0\n"
-		"Max-Forwards: 70\n"
-		"Route: <sip:proxy2>\n"
-		"Route: <sip:proxy3;lr>\n"
-		"Route: <sip:proxy4>\n"
-		"Route: <sip:user@remoteua>\n"
-		"From: <sip:me@example.com>;tag=aa\n"
-		"To: <sip:user@example.com>;tag=bb\n"
-		"Call-ID: strict@example.com\n"
+	flow_is("INFO sip:proxy1 SIP/2.0\n" STRICT_HEADERS
 		"CSeq: 11 INFO\n"
 		"Content-Length: 0\n"
 		"\n",
@@ -235,15 +223,7 @@ static void test_strict_route(void)
 	sipmsg_free(m);
 	m = NULL;
 	is_int(0, dialog_request_new(d, "INVITE", NULL, &m), "strict: re-INVITE built");
-	flow_is("INVITE sip:proxy1 SIP/2.0\n"
-		"Max-Forwards: 70\n"
-		"Route: <sip:proxy2>\n"
-		"Route: <sip:proxy3;lr>\n"
-		"Route: <sip:proxy4>\n"
-		"Route: <sip:user@remoteua>\n"
-		"From: <sip:me@example.com>;tag=aa\n"
-		"To: <sip:user@example.com>;tag=bb\n"
-		"Call-ID: strict@example.com\n"
+	flow_is("INVITE sip:proxy1 SIP/2.0\n" STRICT_HEADERS
 		"CSeq: 12 INVITE\n"
 		"Contact: <sip:me@a.invalid;transport=ws>\n"
 		"Content-Length: 0\n"
