@@ -813,6 +813,51 @@ int invite_timer_uac_retry(const struct sipmsg *resp422, uint32_t ours,
 	return 0;
 }
 
+static int add_number(struct sipmsg *msg, const char *name, uint32_t n)
+{
+	char v[16];
+
+	snprintf(v, sizeof(v), "%lu", (unsigned long)n);
+	return sipmsg_header_add(msg, name, v);
+}
+
+int invite_timer_offer(struct sipmsg *inv, uint32_t interval, uint32_t min_se)
+{
+	int err = 0;
+
+	if (inv == NULL || interval == 0 || interval > INVITE_SE_MAX ||
+	    min_se > INVITE_SE_MAX)
+		return EINVAL;
+	if (!sipmsg_token_has(inv, SIPMSG_HDR_SUPPORTED, "timer"))
+		err = sipmsg_header_add(inv, "Supported", "timer");
+	if (err == 0)
+		err = add_number(inv, "Session-Expires", interval);
+	if (err == 0 && min_se != 0)
+		err = add_number(inv, "Min-SE", min_se);
+	return err;
+}
+
+int invite_timer_answer(struct sipmsg *resp, const struct sipmsg *req,
+			const char *se_value, uint32_t min_se)
+{
+	unsigned status;
+	int err;
+
+	if (resp == NULL || req == NULL)
+		return EINVAL;
+	status = sipmsg_status(resp);
+	if (status == 422)
+		return add_number(resp, "Min-SE",
+				  min_se != 0 ? min_se : INVITE_MIN_SE);
+	if (status < 200 || status >= 300 || se_value == NULL ||
+	    *se_value == '\0')
+		return 0;
+	err = sipmsg_header_add(resp, "Session-Expires", se_value);
+	if (err == 0 && sipmsg_token_has(req, SIPMSG_HDR_SUPPORTED, "timer"))
+		err = sipmsg_header_add(resp, "Require", "timer");
+	return err;
+}
+
 /* ---- INFO DTMF --------------------------------------------------------- */
 
 static char dtmf_tone(struct span v)

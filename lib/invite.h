@@ -210,6 +210,17 @@ int invite_timer_uac(const struct sipmsg *resp,
 int invite_timer_uac_retry(const struct sipmsg *resp422, uint32_t ours,
 			   uint32_t *retry);
 
+/* Our INVITE or refresh (and its retry after a 422): "Supported: timer"
+ * (unless Supported lists it), "Session-Expires: <interval>" and, when
+ * min_se is not 0, "Min-SE: <min_se>". */
+int invite_timer_offer(struct sipmsg *inv, uint32_t interval, uint32_t min_se);
+/* Our answer to req after invite_timer_uas: a 422 gets "Min-SE:
+ * <min_se>" (0: 90); a 2xx with a se_value gets "Session-Expires:
+ * <se_value>" and, when req listed Supported: timer, "Require: timer"
+ * (RFC 4028 §9). Other responses are left alone. */
+int invite_timer_answer(struct sipmsg *resp, const struct sipmsg *req,
+			const char *se_value, uint32_t min_se);
+
 /* ---- INFO DTMF (as JsSIP sends and takes it) --------------------------- */
 
 #define INVITE_DTMF_MAX_BODY 512

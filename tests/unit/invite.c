@@ -637,6 +637,58 @@ static void test_session_negotiation(void)
 	}
 }
 
+/* The headers we add: JsSIP's INVITE shape, a 422, a 2xx. */
+static void test_session_headers(void)
+{
+	struct sipmsg *inv = NULL, *req = flow_msg(jssip_invite), *r = NULL;
+	char se[64];
+	struct invite_session_timer st;
+	unsigned status;
+
+	if (sipmsg_new_request(&inv, "INVITE", "sip:b@x") != 0)
+		bail("new request");
+	is_int(0, invite_timer_offer(inv, 90, 0), "offer: JsSIP's 90 s");
+	flow_is("INVITE sip:b@x SIP/2.0\nSupported: timer\nSession-Expires: 90\n"
+		"Content-Length: 0\n\n",
+		inv, "offer: Supported: timer and Session-Expires");
+	sipmsg_free(inv);
+	inv = NULL;
+	if (sipmsg_new_request(&inv, "INVITE", "sip:b@x") != 0 ||
+	    sipmsg_header_add(inv, "Supported", "ice, timer") != 0)
+		bail("new request");
+	is_int(0, invite_timer_offer(inv, 120, 120), "offer after a 422");
+	flow_is("INVITE sip:b@x SIP/2.0\nSupported: ice, timer\nSession-Expires: 120\n"
+		"Min-SE: 120\nContent-Length: 0\n\n",
+		inv, "offer: timer already supported, Min-SE given");
+	is_int(EINVAL, invite_timer_offer(inv, 0, 0), "offer: interval 0");
+	sipmsg_free(inv);
+
+	if (invite_timer_uas(req, 0, &status, &st, se, sizeof(se)) != 0 ||
+	    sipmsg_new_reply(&r, req, 200, NULL, "bt") != 0)
+		bail("uas");
+	is_int(0, invite_timer_answer(r, req, se, 0), "answer: 2xx");
+	{
+		struct invite_session_expires got;
+
+		is_int(0, invite_session_expires_get(r, &got), "answer carries Session-Expires");
+		is_int(INVITE_REFRESHER_UAC, got.refresher, "answer: refresher=uac");
+		ok(sipmsg_token_has(r, SIPMSG_HDR_REQUIRE, "timer"), "answer: Require: timer");
+	}
+	sipmsg_free(r);
+	r = NULL;
+	if (sipmsg_new_reply(&r, req, 422, NULL, "bt") != 0)
+		bail("reply");
+	is_int(0, invite_timer_answer(r, req, NULL, 0), "answer: 422");
+	{
+		uint32_t v = 0;
+
+		is_int(0, invite_min_se_get(r, &v), "422 carries Min-SE");
+		is_int(INVITE_MIN_SE, v, "422: our Min-SE");
+	}
+	sipmsg_free(r);
+	sipmsg_free(req);
+}
+
 static void test_dtmf(void)
 {
 	static const struct {
@@ -719,6 +771,7 @@ int main(void)
 	test_glare();
 	test_session_expires();
 	test_session_negotiation();
+	test_session_headers();
 	test_dtmf();
 	return 0;
 }
