@@ -27,13 +27,20 @@ static struct invite_action *push(struct invite_actions *acts,
 {
 	struct invite_action *a;
 
-	/* the machines below never emit more than INVITE_ACTIONS_MAX */
-	if (acts->count >= INVITE_ACTIONS_MAX)
-		abort();
+	/* room() at every entry: one event adds at most
+	 * INVITE_EVENT_ACTIONS, so this never overwrites */
+	if (acts->count == INVITE_ACTIONS_MAX)
+		acts->count--;
 	a = &acts->a[acts->count++];
 	memset(a, 0, sizeof(*a));
 	a->what = what;
 	return a;
+}
+
+/* Every event starts with room for the most actions it adds. */
+static bool room(const struct invite_actions *acts)
+{
+	return acts->count <= INVITE_ACTIONS_MAX - INVITE_EVENT_ACTIONS;
 }
 
 static void push_msg(struct invite_actions *acts, enum invite_do what,
@@ -132,6 +139,8 @@ int invite_client_alloc(struct invite_client **cp, const struct sipmsg *inv,
 	if (cp == NULL || inv == NULL || via == NULL || acts == NULL ||
 	    !sipmsg_is_request(inv) || !span_eq(sipmsg_method(inv), "INVITE"))
 		return EINVAL;
+	if (!room(acts))
+		return ENOSPC;
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return ENOMEM;
@@ -290,8 +299,8 @@ static int client_2xx(struct invite_client *c, const struct sipmsg *resp,
 			push_msg(acts, INVITE_DO_SEND, ack);
 		return err;
 	}
-	if (c->failed)
-		return 0;
+	if (c->failed)  /* the call is over: a late answer is hung up */
+		return client_fork_2xx(c, resp, acts);
 	d = fork_find(c, tag);
 	if (d != NULL) {
 		err = dialog_response_receive(d, resp);
@@ -349,6 +358,8 @@ int invite_client_response(struct invite_client *c, const struct sipmsg *resp,
 
 	if (c == NULL || resp == NULL || acts == NULL || sipmsg_is_request(resp))
 		return EINVAL;
+	if (!room(acts))
+		return ENOSPC;
 	if (!same_invite(c->inv, resp) || sipmsg_cseq_get(resp, &cseq) != 0 ||
 	    !span_eq(cseq.method, "INVITE") || sipmsg_to_get(resp, &to) != 0)
 		return EBADMSG;
@@ -368,6 +379,8 @@ int invite_client_cancel(struct invite_client *c, const char *reason,
 {
 	if (c == NULL || acts == NULL)
 		return EINVAL;
+	if (!room(acts))
+		return ENOSPC;
 	if (c->failed || c->winner != NULL)
 		return EALREADY;
 	if (c->cancel_pending || c->cancel_sent)
@@ -389,6 +402,8 @@ int invite_client_timer(struct invite_client *c, enum invite_timer which,
 {
 	if (c == NULL || acts == NULL)
 		return EINVAL;
+	if (!room(acts))
+		return ENOSPC;
 	switch (which) {
 	case INVITE_TIMER_B:
 		if (c->failed || c->winner != NULL)
@@ -488,6 +503,8 @@ int invite_server_alloc(struct invite_server **sp, const struct sipmsg *inv,
 	if (sp == NULL || inv == NULL || acts == NULL ||
 	    !sipmsg_is_request(inv) || !span_eq(sipmsg_method(inv), "INVITE"))
 		return EINVAL;
+	if (!room(acts))
+		return ENOSPC;
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return ENOMEM;
@@ -519,6 +536,8 @@ int invite_server_respond(struct invite_server *s, unsigned status,
 
 	if (s == NULL || acts == NULL || status <= 100 || status > 699)
 		return EINVAL;
+	if (!room(acts))
+		return ENOSPC;
 	if (s->final_status != 0)
 		return EALREADY;
 	err = sipmsg_new_reply(&r, s->inv, status, NULL, dialog_local_tag(s->d));
@@ -556,6 +575,8 @@ int invite_server_cancel(struct invite_server *s, const struct sipmsg *cancel,
 	    !sipmsg_is_request(cancel) ||
 	    !span_eq(sipmsg_method(cancel), "CANCEL"))
 		return EINVAL;
+	if (!room(acts))
+		return ENOSPC;
 	if (!same_invite(s->inv, cancel))
 		return ENOENT;
 	/* §9.2: the To tag of the 200 is the one of our INVITE responses */
@@ -579,6 +600,8 @@ int invite_server_ack(struct invite_server *s, const struct sipmsg *ack,
 	if (s == NULL || ack == NULL || acts == NULL ||
 	    !sipmsg_is_request(ack) || !span_eq(sipmsg_method(ack), "ACK"))
 		return EINVAL;
+	if (!room(acts))
+		return ENOSPC;
 	if (s->final_status == 0 || s->acked || !same_invite(s->inv, ack) ||
 	    sipmsg_to_get(ack, &to) != 0 ||
 	    !span_eq(to.tag, dialog_local_tag(s->d)))
@@ -602,6 +625,8 @@ int invite_server_timer(struct invite_server *s, enum invite_timer which,
 
 	if (s == NULL || acts == NULL)
 		return EINVAL;
+	if (!room(acts))
+		return ENOSPC;
 	if (s->acked)
 		return 0;
 	if (which == INVITE_TIMER_H) {

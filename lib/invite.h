@@ -22,6 +22,7 @@
 
 #define INVITE_MAX_FORKS 8        /* early dialogs kept per INVITE */
 #define INVITE_ACTIONS_MAX 8
+#define INVITE_EVENT_ACTIONS 6    /* the most one event adds */
 
 enum invite_timer {
 	INVITE_TIMER_B,          /* client: no provisional within 64*T1 */
@@ -64,7 +65,10 @@ struct invite_actions {
 	struct invite_action a[INVITE_ACTIONS_MAX];
 };
 
-/* Frees the messages of the actions and empties the list. */
+/* Every event function appends to acts and returns ENOSPC, doing
+ * nothing, unless it has room for INVITE_EVENT_ACTIONS more: clear the
+ * list after performing it. Frees the messages of the actions and
+ * empties the list. */
 void invite_actions_clear(struct invite_actions *acts);
 
 /* ---- client ------------------------------------------------------------ */
@@ -87,7 +91,8 @@ void invite_client_free(struct invite_client *c);
  *   first 2xx SEND the ACK (new branch), ANSWERED with the dialog, stop
  *             NO_ANSWER, TIMER_SET M
  *   same 2xx  (retransmitted) SEND the ACK again
- *   other 2xx (another fork) SEND its ACK, then REQUEST a BYE
+ *   other 2xx (another fork, or any 2xx after a final non-2xx) SEND
+ *             its ACK, then REQUEST a BYE
  *   300..699  (before a 2xx) stop timers, FAILED, ENDED; the non-2xx ACK
  *             is the transaction's (dialog_derive DIALOG_DERIVE_ACK)
  * EBADMSG for a response that is not to this INVITE or a 2xx without To

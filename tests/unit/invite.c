@@ -304,19 +304,31 @@ static void test_client_failures(void)
 
 		client_step(c, other, EBADMSG, "", &acts, "a response to another INVITE");
 	}
+	client_step(c, resp("200 OK", "late", "sip:bob@l.invalid", false), 0,
+		    "send ACK, request BYE", &acts, "a 2xx after the 486 is ACKed and hung up");
+	invite_actions_clear(&acts);
 	invite_client_free(c);
 
 	c = NULL;
 	if (invite_client_alloc(&c, inv, VIA, 0, 0, 0, &acts) != 0)
 		bail("alloc");
+	{
+		struct sipmsg *r = resp("100 Trying", NULL, NULL, false);
+
+		is_int(0, invite_client_response(c, r, &acts), "100 on an uncleared list");
+		is_int(ENOSPC, invite_client_response(c, r, &acts),
+		       "no room for another event's actions: ENOSPC");
+		is_int(3, acts.count, "  and nothing was added");
+		sipmsg_free(r);
+	}
 	invite_actions_clear(&acts);
 	client_step(c, resp("200 OK", NULL, "sip:bob@a.invalid", false), EBADMSG,
 		    "", &acts, "2xx without To tag");
 	client_step(c, resp("200 OK", "t", NULL, false), EBADMSG, "", &acts,
 		    "2xx without Contact");
 	client_step(c, resp("200 OK", "t", "sip:bob@a.invalid", false), 0,
-		    "stop B, send ACK, answered 200 dialog=t, set M 32000", &acts,
-		    "2xx without a provisional");
+		    "send ACK, answered 200 dialog=t, set M 32000", &acts,
+		    "2xx after a 100 without To tag: no early dialog");
 	invite_actions_clear(&acts);
 	invite_client_free(c); /* frees the dialog not taken */
 	sipmsg_free(inv);
