@@ -331,6 +331,16 @@ static void test_client_failures(void)
 		    "2xx after a 100 without To tag: no early dialog");
 	invite_actions_clear(&acts);
 	invite_client_free(c); /* frees the dialog not taken */
+
+	c = NULL;
+	if (invite_client_alloc(&c, inv, VIA, 0, 0, 0, &acts) != 0)
+		bail("alloc");
+	invite_actions_clear(&acts);
+	client_step(c, resp("200 OK", "d", "sip:bob@d.invalid", false), 0,
+		    "stop B, send ACK, answered 200 dialog=d, set M 32000", &acts,
+		    "2xx without a provisional stops Timer B");
+	invite_actions_clear(&acts);
+	invite_client_free(c);
 	sipmsg_free(inv);
 }
 
