@@ -420,18 +420,6 @@ bool dialog_invite_pending(const struct dialog *d, bool outgoing)
 
 /* ---- building ---------------------------------------------------------- */
 
-static int add_span(struct sipmsg *msg, const char *name, struct span value)
-{
-	char *v = span_dup(value);
-	int err;
-
-	if (v == NULL)
-		return ENOMEM;
-	err = sipmsg_header_add(msg, name, v);
-	free(v);
-	return err;
-}
-
 static int add_cseq(struct sipmsg *msg, uint32_t number, const char *method)
 {
 	char cseq[64];
@@ -572,12 +560,10 @@ int dialog_derive(struct sipmsg **msgp, enum dialog_derive kind,
 		  const struct sipmsg *inv, const struct sipmsg *resp)
 {
 	const char *method = kind == DIALOG_DERIVE_ACK ? "ACK" : "CANCEL";
-	struct sipmsg_header hdr;
+	struct sipmsg_derive from_inv;
 	struct sipmsg_cseq cseq;
-	struct sipmsg *m = NULL;
 	struct span top;
 	char *ruri;
-	size_t i;
 	int err;
 
 	if (msgp == NULL || inv == NULL || !sipmsg_is_request(inv) ||
@@ -588,39 +574,21 @@ int dialog_derive(struct sipmsg **msgp, enum dialog_derive kind,
 	if (sipmsg_cseq_get(inv, &cseq) != 0 ||
 	    sipmsg_value_get_id(inv, SIPMSG_HDR_VIA, 0, &top) != 0)
 		return EBADMSG;
+	/* §9.1 and §17.1.1.3: the INVITE's Request-URI, top Via, Route,
+	 * From, Call-ID and CSeq number; To from the INVITE (CANCEL) or the
+	 * response (ACK, for its tag). */
+	memset(&from_inv, 0, sizeof(from_inv));
+	from_inv.via = top;
+	from_inv.route = inv;
+	from_inv.from = inv;
+	from_inv.to = kind == DIALOG_DERIVE_ACK ? resp : inv;
+	from_inv.call_id = inv;
+	from_inv.cseq = cseq.number;
+	from_inv.to_first = true;
 	ruri = span_dup(sipmsg_request_uri_text(inv));
 	if (ruri == NULL)
 		return ENOMEM;
-	err = sipmsg_new_request(&m, method, ruri);
+	err = sipmsg_request_derive(msgp, method, ruri, &from_inv);
 	free(ruri);
-	if (err != 0)
-		return err;
-	err = add_span(m, "Via", top);
-	if (err == 0)
-		err = sipmsg_header_add(m, "Max-Forwards", "70");
-	for (i = 0; err == 0 &&
-		    sipmsg_value_get_id(inv, SIPMSG_HDR_ROUTE, i, &top) == 0;
-	     i++)
-		err = add_span(m, "Route", top);
-	if (err == 0)
-		err = sipmsg_header_get_id(kind == DIALOG_DERIVE_ACK ? resp : inv,
-					   SIPMSG_HDR_TO, 0, &hdr);
-	if (err == 0)
-		err = add_span(m, "To", hdr.value);
-	if (err == 0)
-		err = sipmsg_header_get_id(inv, SIPMSG_HDR_FROM, 0, &hdr);
-	if (err == 0)
-		err = add_span(m, "From", hdr.value);
-	if (err == 0)
-		err = sipmsg_header_get_id(inv, SIPMSG_HDR_CALL_ID, 0, &hdr);
-	if (err == 0)
-		err = add_span(m, "Call-ID", hdr.value);
-	if (err == 0)
-		err = add_cseq(m, cseq.number, method);
-	if (err != 0) {
-		sipmsg_free(m);
-		return err == ENOENT ? EBADMSG : err;
-	}
-	*msgp = m;
-	return 0;
+	return err == ENOENT ? EBADMSG : err;
 }
