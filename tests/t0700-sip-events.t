@@ -85,12 +85,17 @@ if ($mode eq 'call') {
 		. "CSeq: 1 INVITE\r\nContact: <sip:caller\@$me>\r\n"
 		. "Content-Type: application/sdp\r\nContent-Length: "
 		. length($sdp) . "\r\n\r\n$sdp", 0, $proxy);
-	my $rang = 0;
+	my ($rang, $cancel_code, $final) = (0, undef, undef);
 	while (defined(my $msg = next_message(15))) {
 		my $code = status($msg) // next;
 		my $cseq = header($msg, 'CSeq') // '';
 		if ($cseq =~ /CANCEL/) {
-			print "CANCEL $code\n" if $code >= 200;
+			$cancel_code //= $code if $code >= 200;
+			# The proxy's UDP workers may relay the 487 first.
+			if (defined $final && defined $cancel_code) {
+				print "CANCEL $cancel_code\n$final\n";
+				exit 0;
+			}
 			next;
 		}
 		if ($code >= 180 && $code < 200 && !$rang) {
@@ -107,10 +112,16 @@ if ($mode eq 'call') {
 			send($sock, "ACK $to SIP/2.0\r\n$via$ack"
 				. "CSeq: 1 ACK\r\nContent-Length: 0\r\n\r\n", 0, $proxy);
 		}
+		if ($cancel && !defined $cancel_code) {
+			$final = $code;	# print both once the CANCEL is answered
+			next;
+		}
+		print "CANCEL $cancel_code\n" if $cancel;
 		print "$code\n";
 		exit 0;
 	}
-	print "no final response\n";
+	print defined $final ? "$final\nno answer to the CANCEL\n"
+		: "no final response\n";
 	exit 1;
 }
 
