@@ -24,8 +24,12 @@ FUZZ_CC    ?= clang
 FUZZ_SECONDS ?= 60
 PROVE_JOBS ?= 2
 
-# Libraries the library links today; later layers add theirs here.
-PKGS := openssl libwebsockets glib-2.0
+# Libraries the library links today; later layers add theirs here. The
+# media session (lib/media*.c) needs GStreamer: libsipws.a is an archive
+# and we link with --as-needed, so a tool that does not call media_*
+# carries neither GStreamer nor GLib (t0900 checks sip-msg's ldd).
+MEDIA_PKGS := gstreamer-1.0 gstreamer-sdp-1.0 gstreamer-webrtc-1.0
+PKGS := openssl libwebsockets glib-2.0 $(MEDIA_PKGS)
 
 VERSION := $(shell sed -n 's/^\#define SIPWS_VERSION "\(.*\)"/\1/p' lib/version.h)
 
@@ -68,7 +72,7 @@ endif
 LIB_SRC    := $(sort $(wildcard lib/*.c))
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_A      := $(BUILD)/libsipws.a
-PUBLIC_HEADERS := $(sort $(wildcard lib/*.h))
+PUBLIC_HEADERS := $(filter-out %-int.h,$(sort $(wildcard lib/*.h)))
 
 TOOL_SRC    := $(sort $(wildcard tools/sip-*.c tools/sipws-*.c tools/webrtc-*.c))
 TOOL_COMMON := $(filter-out $(TOOL_SRC),$(sort $(wildcard tools/*.c)))

@@ -108,3 +108,19 @@ int exitcode_from_transport(int err)
 		return EXIT_UNAVAILABLE;
 	}
 }
+
+int exitcode_from_media(int err)
+{
+	switch (err) {
+	case 0:
+		return EXIT_OK;
+	case ENOENT:
+	case EACCES:
+	case EIO:
+		return EXIT_IOERR;
+	case ENOMEM:
+		return EXIT_SOFTWARE;
+	default:
+		return EXIT_MEDIA;
+	}
+}
