@@ -372,6 +372,10 @@ static int build_send_audio(struct media *m)
 			gst_object_unref(sink);
 		if (err)
 			return err;
+		/* Started by the first digit: its caps on the mux would
+		 * otherwise race with the audio's, and webrtcbin offers what
+		 * its pad saw last (telephone-event alone). */
+		gst_element_set_locked_state(m->dtmfsrc, TRUE);
 	}
 	rtp = gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING,
 				  "audio", "encoding-name", G_TYPE_STRING,

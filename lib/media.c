@@ -643,6 +643,10 @@ int media_dtmf_send(struct media *m, const char *digits, unsigned duration_ms)
 		return E2BIG;
 	memcpy(m->dtmf_queue + used, digits, n + 1);
 	m->dtmf_ms = duration_ms ? duration_ms : 100;
+	if (gst_element_is_locked_state(m->dtmfsrc)) {
+		gst_element_set_locked_state(m->dtmfsrc, FALSE);
+		gst_element_sync_state_with_parent(m->dtmfsrc);
+	}
 	if (!m->dtmf_timer)
 		m->dtmf_timer = g_timeout_add(0, media_dtmf_step, m);
 	return 0;

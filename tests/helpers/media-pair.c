@@ -9,7 +9,7 @@
  *              [--a-wav FILE] [--b-wav FILE] [--a-dtmf DIGITS]
  *              [--b-dtmf DIGITS] [--tamper] [--softphone] [--stereo-offer]
  *              [--turn URL --turn-user U --turn-pass P] [--relay]
- *              [--address IP]... [--hold] */
+ *              [--address IP]... [--hold] [--warm MS] [--mdns] */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -39,7 +39,7 @@ static struct side b = {.name = "b", .tone = 660};
 static GMainLoop *main_loop;
 static uint64_t t_offer;
 static unsigned seconds = 2;
-static bool tamper, softphone, stereo_offer, hold;
+static bool tamper, softphone, stereo_offer, hold, mdns;
 static int exit_status = -1;
 static bool stopping;
 
@@ -96,10 +96,29 @@ static char *tampered(const char *sdp)
 	return out;
 }
 
+/* A browser's mDNS host candidate first (nothing resolves it here). */
+static char *with_mdns(const char *sdp)
+{
+	gchar **parts = g_strsplit(sdp, "a=candidate:", 2);
+	char *out = g_strjoinv("a=candidate:9 1 UDP 2122260223 "
+			       "0f6e2b7c-1d2e-4c55-9c3b-2a5d8e1f4a6b.local "
+			       "50000 typ host\r\na=candidate:",
+			       parts);
+
+	g_strfreev(parts);
+	return out;
+}
+
+/* Chromium's Opus offer: a stereo sender (sprop-stereo=1). */
 static char *stereo(const char *sdp)
 {
-	gchar **parts = g_strsplit(sdp, "useinbandfec=1", -1);
-	char *out = g_strjoinv("useinbandfec=1;sprop-stereo=1;stereo=1", parts);
+	const char *from = strstr(sdp, "sprop-stereo=0") ? "sprop-stereo=0"
+							 : "OPUS/48000/2\r\n";
+	const char *to = from[0] == 's' ? "sprop-stereo=1;stereo=1"
+					: "OPUS/48000/2\r\na=fmtp:111 "
+					  "sprop-stereo=1;stereo=1\r\n";
+	gchar **parts = g_strsplit(sdp, from, -1);
+	char *out = g_strjoinv(to, parts);
 
 	g_strfreev(parts);
 	return out;
@@ -133,7 +152,10 @@ static gboolean send_dtmf(gpointer p)
 static gboolean do_hold(gpointer unused)
 {
 	(void)unused;
-	media_hold(a.m, true);
+	int err = media_hold(a.m, true);
+
+	if (err)
+		printf("a: hold failed %s\n", strerror(err));
 	return G_SOURCE_REMOVE;
 }
 
@@ -158,6 +180,14 @@ static void on_event(const struct media_event *ev, void *arg)
 				g_free(text);
 				text = st;
 			}
+			if (mdns) {
+				char *md = with_mdns(text);
+
+				g_free(text);
+				text = md;
+			}
+			if (strstr(text, "a=sendonly"))
+				printf("a: offer sendonly\n");
 			if (getenv("MEDIA_PAIR_SDP"))
 				fprintf(stderr, "%s", text);
 			err = media_answer(b.m, text, reason, sizeof(reason));
@@ -167,6 +197,8 @@ static void on_event(const struct media_event *ev, void *arg)
 		} else if (s == &b && !ev->sdp_offer) {
 			text = softphone ? to_softphone(ev->sdp)
 					 : g_strdup(ev->sdp);
+			if (strstr(text, "a=recvonly"))
+				printf("b: answer recvonly\n");
 			if (tamper) {
 				char *t = tampered(text);
 
@@ -193,7 +225,7 @@ static void on_event(const struct media_event *ev, void *arg)
 		if (s->dtmf)
 			g_timeout_add(200, send_dtmf, s);
 		if (a.connected && b.connected) {
-			if (hold && s == &a)
+			if (hold)
 				g_timeout_add(500, do_hold, NULL);
 			exit_status = 0;
 			stop_soon(seconds * 1000);
@@ -257,13 +289,15 @@ int main(int argc, char **argv)
 		{"address", required_argument, NULL, 13},
 		{"stereo-offer", no_argument, NULL, 14},
 		{"hold", no_argument, NULL, 15},
+		{"warm", required_argument, NULL, 16},
+		{"mdns", no_argument, NULL, 17},
 		{NULL, 0, NULL, 0},
 	};
 	const char *addresses[8];
 	size_t n_addresses = 0;
 	struct media_ice_server turn = {0};
 	struct media_config cfg = {0};
-	unsigned timeout = 10;
+	unsigned timeout = 10, warm_ms = 0;
 	bool relay = false;
 	struct rusage ru;
 	int c, err;
@@ -290,6 +324,8 @@ int main(int argc, char **argv)
 			break;
 		case 14: stereo_offer = true; break;
 		case 15: hold = true; break;
+		case 16: warm_ms = (unsigned)atoi(optarg); break;
+		case 17: mdns = true; break;
 		default:
 			fprintf(stderr, "media-pair: bad usage\n");
 			return EXIT_USAGE;
@@ -323,6 +359,9 @@ int main(int argc, char **argv)
 			return EXIT_SOFTWARE;
 		}
 	}
+	/* --warm: the certificate made first, to time the exchange alone. */
+	if (warm_ms)
+		g_usleep(warm_ms * 1000);
 	t_offer = loop_now_ms();
 	err = media_offer(a.m);
 	if (err) {
