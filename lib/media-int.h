@@ -48,9 +48,21 @@ struct media {
 	char *remote_fingerprint; /* "sha-256 AB:..." */
 	char **local_mids;        /* mids of our last local description */
 
+	/* Direction (MEDIA_DIR_* bits). webrtcbin 1.22 refuses direction
+	 * changes in a renegotiation ("not implemented"), so re-offers with
+	 * the same ICE credentials (hold, unhold, a softphone's re-INVITE
+	 * with the nominated candidates) are answered here from the current
+	 * description; the valves do what the direction says. */
+	unsigned dir;          /* in force */
+	unsigned dir_offered;  /* our pending re-offer's */
+	bool reoffer_pending;  /* we sent a re-offer made here */
+	guint sdp_version;
+	char *remote_ufrag;
+
 	bool sdp_pending; /* a local description waits for gathering */
 	bool sdp_offer;
 	bool failed;
+	bool hold;
 
 	char dtmf_queue[64];
 	size_t dtmf_pos;
@@ -64,7 +76,9 @@ void media_post(struct media *m, void (*fn)(struct media *m, void *data),
 void media_fail(struct media *m, int err, const char *fmt, ...)
 	G_GNUC_PRINTF(3, 4);
 void media_signal(struct media *m, enum media_event_type type);
-void media_gate(struct media *m, bool open);
+void media_gate(struct media *m, bool verified);
+/* With m->lock held: whether valve slot (0, 1 send; 2 receive) is open. */
+bool media_gate_open_locked(const struct media *m, unsigned slot);
 
 /* media-io.c: configuration, sources, sinks, the RTP chains. */
 int media_config_copy(struct media_config *dst, const struct media_config *src);
@@ -74,7 +88,13 @@ int media_io_build(struct media *m);
 void media_io_pad_added(GstElement *webrtc, GstPad *pad, gpointer p);
 void media_io_finish(struct media *m);
 
+#define MEDIA_DIR_SEND 1u
+#define MEDIA_DIR_RECV 2u
+
 /* media-sdp.c: the SDP edits webrtcbin 1.22 needs. */
+unsigned media_sdp_direction(const GstSDPMessage *sdp);
+char *media_sdp_redirect(struct media *m, unsigned dir);
+const char *media_sdp_ufrag(const GstSDPMessage *sdp);
 void media_codec_default(struct media *m);
 void media_sdp_end_candidates(GstSDPMessage *sdp);
 void media_sdp_local_edit(struct media *m, GstSDPMessage *sdp);

@@ -168,7 +168,7 @@ static GstElement *valve(struct media *m, int slot, int *err)
 	g_object_set(v, "drop-mode", 1, "drop", TRUE, NULL);
 	g_mutex_lock(&m->lock);
 	m->valves[slot] = v;
-	if (m->verified)
+	if (media_gate_open_locked(m, (unsigned)slot))
 		g_object_set(v, "drop", FALSE, NULL);
 	g_mutex_unlock(&m->lock);
 	return v;
@@ -346,9 +346,11 @@ static int build_send_audio(struct media *m)
 	g_object_set(pay, "pt", c->pt, NULL);
 	if (opus)
 		gst_util_set_object_arg(G_OBJECT(enc), "audio-type", "voice");
-	last = sync ? chain(convert, resample, caps, sync, enc, pay, mux, gate,
+	/* The valve before the encoder: what it holds back leaves no gap in
+	 * the RTP sequence numbers (the peer would count it as loss). */
+	last = sync ? chain(convert, resample, caps, sync, gate, enc, pay, mux,
 			    NULL)
-		    : chain(convert, resample, caps, enc, pay, mux, gate, NULL);
+		    : chain(convert, resample, caps, gate, enc, pay, mux, NULL);
 	if (!last)
 		return EIO;
 	pad = gst_element_get_static_pad(caps, "src");
@@ -394,7 +396,7 @@ static int build_send_audio(struct media *m)
 					       G_TYPE_INT, c->te_pt,
 					       "clock-rate", G_TYPE_INT,
 					       c->te_clock, NULL));
-	err = link_to_webrtc(m, gate, rtp) ? 0 : EIO;
+	err = link_to_webrtc(m, mux, rtp) ? 0 : EIO;
 	gst_caps_unref(rtp);
 	return err;
 }

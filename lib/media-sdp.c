@@ -277,10 +277,93 @@ int media_sdp_remote_edit(struct media *m, GstSDPMessage *sdp, bool offer,
 	}
 	g_free(m->remote_fingerprint);
 	m->remote_fingerprint = g_strdup(fp);
+	if (!m->remote_ufrag)
+		m->remote_ufrag = g_strdup(media_sdp_ufrag(sdp));
 	if (offer && !m->pipe) {
 		err = sdp_choose(m, sdp, reason, reason_size);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+static const char *const directions[] = {"inactive", "sendonly", "recvonly",
+					 "sendrecv"};
+
+/* The first audio section's direction (else the session's, else
+ * sendrecv) as MEDIA_DIR_* bits of the side that wrote the SDP. */
+unsigned media_sdp_direction(const GstSDPMessage *sdp)
+{
+	const GstSDPMedia *audio = sdp_first_audio(sdp);
+
+	for (unsigned d = 0; d < G_N_ELEMENTS(directions); d++)
+		if ((audio &&
+		     gst_sdp_media_get_attribute_val(audio, directions[d])) ||
+		    gst_sdp_message_get_attribute_val(sdp, directions[d]))
+			return d;
+	return MEDIA_DIR_SEND | MEDIA_DIR_RECV;
+}
+
+const char *media_sdp_ufrag(const GstSDPMessage *sdp)
+{
+	const GstSDPMedia *audio = sdp_first_audio(sdp);
+	const gchar *u = audio ? gst_sdp_media_get_attribute_val(audio,
+								  "ice-ufrag")
+			       : NULL;
+
+	return u ? u : gst_sdp_message_get_attribute_val(sdp, "ice-ufrag");
+}
+
+/* Our current local description with the audio direction dir and the
+ * next o= version: the text of a re-offer or of an answer to one. */
+char *media_sdp_redirect(struct media *m, unsigned dir)
+{
+	GstWebRTCSessionDescription *desc = NULL;
+	const GstSDPOrigin *o;
+	GstSDPMessage *sdp;
+	GstSDPMedia *audio;
+	char version[24];
+	char *text;
+
+	g_object_get(m->webrtc, "local-description", &desc, NULL);
+	if (!desc)
+		return NULL;
+	gst_sdp_message_copy(desc->sdp, &sdp);
+	gst_webrtc_session_description_free(desc);
+	audio = sdp_first_audio(sdp);
+	for (guint a = audio ? gst_sdp_media_attributes_len(audio) : 0;
+	     a-- > 0;) {
+		const GstSDPAttribute *attr =
+			gst_sdp_media_get_attribute(audio, a);
+
+		for (unsigned d = 0; d < G_N_ELEMENTS(directions); d++)
+			if (!strcmp(attr->key, directions[d])) {
+				gst_sdp_media_remove_attribute(audio, a);
+				break;
+			}
+	}
+	if (audio)
+		gst_sdp_media_add_attribute(audio, directions[dir & 3], "");
+	o = gst_sdp_message_get_origin(sdp);
+	if (!m->sdp_version)
+		m->sdp_version = (guint)strtoul(o->sess_version, NULL, 10);
+	snprintf(version, sizeof(version), "%u", ++m->sdp_version);
+	{
+		/* set_origin frees the old strings first. */
+		gchar *user = g_strdup(o->username), *id = g_strdup(o->sess_id),
+		      *net = g_strdup(o->nettype),
+		      *atype = g_strdup(o->addrtype), *addr = g_strdup(o->addr);
+
+		gst_sdp_message_set_origin(sdp, user, id, version, net, atype,
+					   addr);
+		g_free(user);
+		g_free(id);
+		g_free(net);
+		g_free(atype);
+		g_free(addr);
+	}
+	media_sdp_end_candidates(sdp);
+	text = gst_sdp_message_as_text(sdp);
+	gst_sdp_message_free(sdp);
+	return text;
 }

@@ -36,7 +36,8 @@ static void media_unref(struct media *m)
 		return;
 	media_config_release(&m->cfg);
 	g_free(m->remote_fingerprint);
-	g_free(m->local_mids);
+	g_strfreev(m->local_mids);
+	g_free(m->remote_ufrag);
 	g_mutex_clear(&m->lock);
 	g_free(m);
 }
@@ -138,14 +139,35 @@ static void media_dtmf_main(struct media *m, void *data)
 
 /* ---- the fingerprint gate ------------------------------------------- */
 
-/* Open (after the fingerprint matched) or close every valve. */
-void media_gate(struct media *m, bool open)
+bool media_gate_open_locked(const struct media *m, unsigned slot)
+{
+	return m->verified &&
+	       (m->dir & (slot < 2 ? MEDIA_DIR_SEND : MEDIA_DIR_RECV));
+}
+
+static void media_gate_apply_locked(struct media *m)
+{
+	for (unsigned i = 0; i < G_N_ELEMENTS(m->valves); i++)
+		if (m->valves[i])
+			g_object_set(m->valves[i], "drop",
+				     !media_gate_open_locked(m, i), NULL);
+}
+
+/* Open (after the fingerprint matched, as far as the direction allows) or
+ * close every valve. */
+void media_gate(struct media *m, bool verified)
 {
 	g_mutex_lock(&m->lock);
-	m->verified = open;
-	for (size_t i = 0; i < G_N_ELEMENTS(m->valves); i++)
-		if (m->valves[i])
-			g_object_set(m->valves[i], "drop", !open, NULL);
+	m->verified = verified;
+	media_gate_apply_locked(m);
+	g_mutex_unlock(&m->lock);
+}
+
+static void media_direct(struct media *m, unsigned dir)
+{
+	g_mutex_lock(&m->lock);
+	m->dir = dir;
+	media_gate_apply_locked(m);
 	g_mutex_unlock(&m->lock);
 }
 
@@ -248,6 +270,79 @@ static void media_sdp_main(struct media *m, void *data)
 	ev.sdp_offer = m->sdp_offer;
 	media_emit(m, &ev);
 	g_free(text);
+}
+
+struct media_text {
+	bool offer;
+	char text[];
+};
+
+static void media_text_main(struct media *m, void *data)
+{
+	struct media_text *t = data;
+	struct media_event ev = {.type = MEDIA_EVENT_SDP};
+
+	if (m->failed)
+		return;
+	ev.sdp = t->text;
+	ev.sdp_offer = t->offer;
+	media_emit(m, &ev);
+}
+
+/* A description made here (not by webrtcbin) goes out from the loop. */
+static void media_post_text(struct media *m, char *text, bool offer)
+{
+	size_t n = strlen(text) + 1;
+	struct media_text *t = g_malloc(sizeof(*t) + n);
+
+	t->offer = offer;
+	memcpy(t->text, text, n);
+	g_free(text);
+	media_post(m, media_text_main, t, g_free);
+}
+
+static unsigned dir_complement(unsigned dir)
+{
+	return ((dir & MEDIA_DIR_SEND) ? MEDIA_DIR_RECV : 0) |
+	       ((dir & MEDIA_DIR_RECV) ? MEDIA_DIR_SEND : 0);
+}
+
+static unsigned media_want(const struct media *m)
+{
+	return m->hold ? MEDIA_DIR_SEND : MEDIA_DIR_SEND | MEDIA_DIR_RECV;
+}
+
+/* A re-offer, or the answer to our re-offer, on an established session. */
+static int media_renegotiate(struct media *m, GstSDPMessage *sdp, bool offer,
+			     char *reason, size_t reason_size)
+{
+	const char *ufrag = media_sdp_ufrag(sdp);
+	const gchar *fp = gst_sdp_message_get_attribute_val(sdp, "fingerprint");
+	unsigned remote = media_sdp_direction(sdp);
+	char *text;
+
+	for (guint i = 0; !fp && i < gst_sdp_message_medias_len(sdp); i++)
+		fp = gst_sdp_media_get_attribute_val(
+			gst_sdp_message_get_media(sdp, i), "fingerprint");
+	if ((ufrag && m->remote_ufrag && strcmp(ufrag, m->remote_ufrag)) ||
+	    (fp && g_ascii_strcasecmp(fp, m->remote_fingerprint))) {
+		if (reason)
+			snprintf(reason, reason_size,
+				 "ICE restart or a new DTLS certificate is not "
+				 "supported");
+		return ENOTSUP;
+	}
+	if (!offer) {
+		m->reoffer_pending = false;
+		media_direct(m, m->dir_offered & dir_complement(remote));
+		return 0;
+	}
+	text = media_sdp_redirect(m, dir_complement(remote) & media_want(m));
+	if (!text)
+		return EPROTO;
+	media_direct(m, dir_complement(remote) & media_want(m));
+	media_post_text(m, text, false);
+	return 0;
 }
 
 static void on_gathering(GObject *webrtc, GParamSpec *pspec, gpointer p)
@@ -509,6 +604,10 @@ static int media_remote(struct media *m, const char *text, bool offer,
 			snprintf(reason, reason_size, "unreadable SDP");
 		return EPROTO;
 	}
+	if (m->pipe && m->remote_fingerprint && (offer || m->reoffer_pending)) {
+		err = media_renegotiate(m, sdp, offer, reason, reason_size);
+		goto out;
+	}
 	err = media_sdp_remote_edit(m, sdp, offer, reason, reason_size);
 	if (err)
 		goto out;
@@ -550,28 +649,18 @@ int media_set_answer(struct media *m, const char *answer, char *reason,
 
 int media_hold(struct media *m, bool hold)
 {
-	GArray *transceivers = NULL;
+	char *text;
 
-	if (!m || !m->pipe)
+	if (!m || !m->pipe || !m->remote_fingerprint)
 		return EINVAL;
-	g_signal_emit_by_name(m->webrtc, "get-transceivers", &transceivers);
-	for (guint i = 0; transceivers && i < transceivers->len; i++) {
-		GstWebRTCRTPTransceiver *t =
-			g_array_index(transceivers, GstWebRTCRTPTransceiver *, i);
-		GstWebRTCRTPTransceiverDirection dir;
-
-		g_object_get(t, "direction", &dir, NULL);
-		if (dir == GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_INACTIVE &&
-		    !hold)
-			continue; /* a declined m-line stays declined */
-		g_object_set(t, "direction",
-			     hold ? GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY
-				  : GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV,
-			     NULL);
-	}
-	if (transceivers)
-		g_array_unref(transceivers);
-	return media_local(m, true, NULL, 0);
+	m->hold = hold;
+	m->dir_offered = media_want(m);
+	text = media_sdp_redirect(m, m->dir_offered);
+	if (!text)
+		return EPROTO;
+	m->reoffer_pending = true;
+	media_post_text(m, text, true);
+	return 0;
 }
 
 /* ---- DTMF ----------------------------------------------------------- */
@@ -630,10 +719,10 @@ int media_dtmf_send(struct media *m, const char *digits, unsigned duration_ms)
 	if (!m->dtmfsrc)
 		return EAGAIN;
 	g_mutex_lock(&m->lock);
-	verified = m->verified;
+	verified = media_gate_open_locked(m, 0);
 	g_mutex_unlock(&m->lock);
 	if (!verified)
-		return EAGAIN;
+		return EAGAIN; /* not connected, or not sending (on hold) */
 	/* Append to what is still queued. */
 	used = strlen(m->dtmf_queue + m->dtmf_pos);
 	memmove(m->dtmf_queue, m->dtmf_queue + m->dtmf_pos, used + 1);
@@ -796,6 +885,7 @@ int media_alloc(struct media **mp, const struct media_config *cfg,
 		return err;
 	m = g_new0(struct media, 1);
 	m->refs = 1;
+	m->dir = MEDIA_DIR_SEND | MEDIA_DIR_RECV;
 	g_mutex_init(&m->lock);
 	m->h = h;
 	m->arg = arg;

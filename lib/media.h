@@ -114,18 +114,26 @@ void media_free(struct media *m);
 /* Make an offer: it comes as MEDIA_EVENT_SDP. Returns 0 or errno. */
 int media_offer(struct media *m);
 /* Answer a remote offer (first or a re-offer): the answer comes as
- * MEDIA_EVENT_SDP. Returns 0, EPROTO (unusable SDP: reason filled) or
- * errno. reason may be NULL. */
+ * MEDIA_EVENT_SDP. A re-offer (hold, unhold, a softphone's re-INVITE
+ * with its nominated candidates, in any order with the ACK) is answered
+ * from the current description with the complementary direction;
+ * ENOTSUP for an ICE restart or a new certificate. Returns 0, EPROTO
+ * (unusable SDP: reason filled), ENOTSUP or errno. reason may be NULL. */
 int media_answer(struct media *m, const char *offer, char *reason,
 		 size_t reason_size);
-/* Take the peer's answer to our offer. Returns 0, EPROTO or errno. */
+/* Take the peer's answer to our offer or re-offer. Returns 0, EPROTO,
+ * ENOTSUP or errno. */
 int media_set_answer(struct media *m, const char *answer, char *reason,
 		     size_t reason_size);
-/* Hold (we send only) or resume: a new offer comes as MEDIA_EVENT_SDP. */
+/* Hold (a=sendonly: we stop playing, the peer should stop sending) or
+ * resume: a re-offer comes as MEDIA_EVENT_SDP; give the answer to
+ * media_set_answer(). Returns 0, EINVAL (not negotiated yet) or EPROTO. */
 int media_hold(struct media *m, bool hold);
 /* Send RFC 4733 events for digits (0-9 * # A-D), each lasting
- * duration_ms (0: 100 ms) with a 50 ms gap. Returns 0, EINVAL, EAGAIN
- * (not connected yet). */
+ * duration_ms (0: 100 ms) with a 50 ms gap, at the audio codec's clock
+ * rate (rtpdtmfmux's rule: a peer offering Opus with telephone-event/8000
+ * only gets none). Returns 0, EINVAL, E2BIG (over 63 queued), EAGAIN (not
+ * connected yet, on hold, or the peer takes no telephone-event). */
 int media_dtmf_send(struct media *m, const char *digits, unsigned duration_ms);
 /* Statistics now (waits for webrtcbin, a few ms). Returns 0 or errno. */
 int media_stats_get(struct media *m, struct media_stats *st);

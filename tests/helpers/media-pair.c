@@ -42,6 +42,7 @@ static unsigned seconds = 2;
 static bool tamper, softphone, stereo_offer, hold, mdns;
 static int exit_status = -1;
 static bool stopping;
+static unsigned offers;
 
 static void stop_soon(unsigned ms);
 
@@ -149,13 +150,17 @@ static gboolean send_dtmf(gpointer p)
 	return G_SOURCE_REMOVE;
 }
 
-static gboolean do_hold(gpointer unused)
+/* --hold: a holds the call 0.5 s after both connected, resumes 0.5 s
+ * later. */
+static gboolean do_hold(gpointer p)
 {
-	(void)unused;
-	int err = media_hold(a.m, true);
+	bool on = p != NULL;
+	int err = media_hold(a.m, on);
 
 	if (err)
 		printf("a: hold failed %s\n", strerror(err));
+	if (on)
+		g_timeout_add(500, do_hold, NULL);
 	return G_SOURCE_REMOVE;
 }
 
@@ -186,8 +191,10 @@ static void on_event(const struct media_event *ev, void *arg)
 				g_free(text);
 				text = md;
 			}
-			if (strstr(text, "a=sendonly"))
-				printf("a: offer sendonly\n");
+			if (offers++ > 0)
+				printf("a: offer %s\n",
+				       strstr(text, "a=sendonly") ? "sendonly"
+								  : "sendrecv");
 			if (getenv("MEDIA_PAIR_SDP"))
 				fprintf(stderr, "%s", text);
 			err = media_answer(b.m, text, reason, sizeof(reason));
@@ -197,8 +204,10 @@ static void on_event(const struct media_event *ev, void *arg)
 		} else if (s == &b && !ev->sdp_offer) {
 			text = softphone ? to_softphone(ev->sdp)
 					 : g_strdup(ev->sdp);
-			if (strstr(text, "a=recvonly"))
-				printf("b: answer recvonly\n");
+			if (offers > 1)
+				printf("b: answer %s\n",
+				       strstr(text, "a=recvonly") ? "recvonly"
+								  : "sendrecv");
 			if (tamper) {
 				char *t = tampered(text);
 
@@ -226,7 +235,7 @@ static void on_event(const struct media_event *ev, void *arg)
 			g_timeout_add(200, send_dtmf, s);
 		if (a.connected && b.connected) {
 			if (hold)
-				g_timeout_add(500, do_hold, NULL);
+				g_timeout_add(500, do_hold, &hold);
 			exit_status = 0;
 			stop_soon(seconds * 1000);
 		}
