@@ -69,6 +69,7 @@ struct media {
 	unsigned dtmf_ms;
 	bool dtmf_on;
 	guint dtmf_timer;
+	guint connect_timer;
 };
 
 void media_post(struct media *m, void (*fn)(struct media *m, void *data),
@@ -96,7 +97,8 @@ unsigned media_sdp_direction(const GstSDPMessage *sdp);
 char *media_sdp_redirect(struct media *m, unsigned dir);
 const char *media_sdp_ufrag(const GstSDPMessage *sdp);
 void media_codec_default(struct media *m);
-void media_sdp_end_candidates(GstSDPMessage *sdp);
+/* Adds a=end-of-candidates; returns how many a=candidate there are. */
+unsigned media_sdp_end_candidates(GstSDPMessage *sdp);
 void media_sdp_local_edit(struct media *m, GstSDPMessage *sdp);
 int media_sdp_remote_edit(struct media *m, GstSDPMessage *sdp, bool offer,
 			  char *reason, size_t reason_size);

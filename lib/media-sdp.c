@@ -25,17 +25,25 @@ void media_codec_default(struct media *m)
 	c->video_pt = m->cfg.video ? 96 : -1;
 }
 
-void media_sdp_end_candidates(GstSDPMessage *sdp)
+unsigned media_sdp_end_candidates(GstSDPMessage *sdp)
 {
+	unsigned candidates = 0;
+
 	for (guint i = 0; i < gst_sdp_message_medias_len(sdp); i++) {
 		GstSDPMedia *media =
 			(GstSDPMedia *)gst_sdp_message_get_media(sdp, i);
 
+		guint n = 0;
+
+		while (gst_sdp_media_get_attribute_val_n(media, "candidate", n))
+			n++;
+		candidates += n;
 		/* "" and never NULL: NULL crashed webrtcbin. */
 		if (!gst_sdp_media_get_attribute_val(media, "end-of-candidates"))
 			gst_sdp_media_add_attribute(media, "end-of-candidates",
 						    "");
 	}
+	return candidates;
 }
 
 static GstSDPMedia *sdp_first_audio(const GstSDPMessage *sdp)

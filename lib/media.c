@@ -263,7 +263,15 @@ static void media_sdp_main(struct media *m, void *data)
 	m->sdp_pending = false;
 	gst_sdp_message_copy(desc->sdp, &sdp);
 	gst_webrtc_session_description_free(desc);
-	media_sdp_end_candidates(sdp);
+	if (!media_sdp_end_candidates(sdp)) {
+		gst_sdp_message_free(sdp);
+		media_fail(m, EHOSTUNREACH,
+			   "no ICE candidate was gathered%s",
+			   m->cfg.relay_only ? " (relay only: did the TURN "
+					       "server refuse us?)"
+					     : "");
+		return;
+	}
 	text = gst_sdp_message_as_text(sdp);
 	gst_sdp_message_free(sdp);
 	ev.sdp = text;
@@ -343,6 +351,32 @@ static int media_renegotiate(struct media *m, GstSDPMessage *sdp, bool offer,
 	media_direct(m, dir_complement(remote) & media_want(m));
 	media_post_text(m, text, false);
 	return 0;
+}
+
+static gboolean media_connect_timeout(gpointer p)
+{
+	struct media *m = p;
+	bool verified;
+
+	m->connect_timer = 0;
+	g_mutex_lock(&m->lock);
+	verified = m->verified;
+	g_mutex_unlock(&m->lock);
+	if (!verified)
+		media_fail(m, ETIMEDOUT, "not connected within %u ms",
+			   m->cfg.connect_timeout_ms);
+	return G_SOURCE_REMOVE;
+}
+
+/* Both descriptions are in place: ICE and DTLS have this long. */
+static void media_connect_deadline(struct media *m)
+{
+	if (m->connect_timer || m->dtls_checked)
+		return;
+	if (!m->cfg.connect_timeout_ms)
+		m->cfg.connect_timeout_ms = 10000;
+	m->connect_timer =
+		g_timeout_add(m->cfg.connect_timeout_ms, media_connect_timeout, m);
 }
 
 static void on_gathering(GObject *webrtc, GParamSpec *pspec, gpointer p)
@@ -627,6 +661,8 @@ static int media_remote(struct media *m, const char *text, bool offer,
 	media_watch_dtls(m);
 	if (offer)
 		err = media_local(m, false, reason, reason_size);
+	if (!err)
+		media_connect_deadline(m);
 out:
 	if (sdp)
 		gst_sdp_message_free(sdp);
@@ -905,6 +941,8 @@ void media_free(struct media *m)
 	g_atomic_int_set(&m->dead, 1);
 	if (m->dtmf_timer)
 		g_source_remove(m->dtmf_timer);
+	if (m->connect_timer)
+		g_source_remove(m->connect_timer);
 	if (m->pipe) {
 		media_io_finish(m);
 		gst_element_set_state(m->pipe, GST_STATE_NULL);

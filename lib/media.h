@@ -60,6 +60,9 @@ struct media_config {
 	bool ice_tcp;    /* also ICE-TCP candidates */
 	bool relay_only; /* ice-transport-policy relay */
 	unsigned latency_ms; /* jitter buffer, 0: 30 ms */
+	/* From offer/answer complete to the fingerprint checked; then
+	 * MEDIA_EVENT_FAILED with ETIMEDOUT. 0: 10 s. */
+	unsigned connect_timeout_ms;
 };
 
 enum media_event_type {
@@ -71,8 +74,10 @@ enum media_event_type {
 	MEDIA_EVENT_DTMF,
 	/* The session is dead: err and reason say why. EKEYREJECTED: the
 	 * peer's DTLS certificate does not match its a=fingerprint;
-	 * EHOSTUNREACH: ICE failed; ECONNABORTED: DTLS failed; EPROTO: SDP
-	 * refused; EIO (or ENOENT): the source or sink failed. */
+	 * EHOSTUNREACH: ICE failed or gathered no candidate (a TURN server
+	 * refusing us under relay_only); ETIMEDOUT: not connected within
+	 * connect_timeout_ms; ECONNABORTED: DTLS failed; EIO (or ENOENT):
+	 * the source or sink failed. */
 	MEDIA_EVENT_FAILED,
 	/* The source ended (end of file or of the descriptor's data). */
 	MEDIA_EVENT_ENDED,

@@ -1,0 +1,180 @@
+#!/bin/sh
+test_description='the media session (lib/media.c on webrtcbin): two
+sessions in one process (tests/helpers/media-pair, SDP handed over without
+SIP) send each other a tone and record it; RFC 4733 DTMF both ways; hold
+and unhold; a tampered a=fingerprint fails with exit 79 and nothing
+recorded; relay-only through coturn over UDP and TCP; a softphone-style
+offer (no BUNDLE, no a=mid, ICE and DTLS at session level), a stereo Opus
+offer and an mDNS candidate still connect. Everything runs inside a
+loopback-only network namespace. The signalling tools load neither
+GStreamer nor GLib.'
+
+# A network namespace with only lo: ICE must find nothing else. The
+# script runs itself again inside one (root needed).
+if [ -z "${MEDIA_TEST_NETNS:-}" ]; then
+	if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1 &&
+	   command -v ip >/dev/null 2>&1; then
+		MEDIA_TEST_NETNS=1 exec unshare --net sh -c \
+			'ip link set lo up && exec sh "$0" "$@"' "$0" "$@"
+	fi
+	MEDIA_TEST_NETNS=none
+fi
+. "$SIPWS_SOURCE/tests/lib/test-lib.sh"
+
+[ "$MEDIA_TEST_NETNS" = 1 ] ||
+	test_skip_all 'needs root, unshare(1) and ip(8) for a loopback-only network namespace'
+PAIR="$SIPWS_BUILD/tests/helpers/media-pair"
+[ -x "$PAIR" ] || test_skip_all 'tests/helpers/media-pair is not built'
+command -v sox >/dev/null 2>&1 || test_skip_all 'sox(1) is missing'
+command -v turnserver >/dev/null 2>&1 || test_skip_all 'coturn is missing'
+gst-inspect-1.0 webrtcbin >/dev/null 2>&1 ||
+	test_skip_all 'GStreamer webrtcbin is missing (gstreamer1.0-plugins-bad)'
+
+# "Rough frequency" and "Length (seconds)" of a WAV file.
+wav_freq() {
+	sox "$1" -n stat 2>&1 | sed -n 's/^Rough *frequency: *//p'
+}
+wav_length() {
+	sox "$1" -n stat 2>&1 | sed -n 's/^Length (seconds): *//p'
+}
+# between VALUE LOW HIGH
+between() {
+	awk -v v="$1" -v lo="$2" -v hi="$3" \
+		'BEGIN { if (v == "" || v < lo || v > hi) { print "not in [" lo ", " hi "]: " v; exit 1 } }'
+}
+
+test_expect_success 'sip-msg loads neither GStreamer nor GLib' '
+	ldd "$SIPWS_BUILD/bin/sip-msg" >ldd &&
+	test_grep libwebsockets ldd &&
+	test_grep -v "libgst\|libglib\|libgobject\|libnice" ldd
+'
+
+cat >both.expect <<\EOF
+a: connected
+a: received packets
+b: connected
+b: received packets
+EOF
+
+test_expect_success 'two sessions carry 440 Hz and 660 Hz both ways' '
+	"$PAIR" -s 3 --a-tone 440 --b-tone 660 --a-wav a.wav --b-wav b.wav \
+		>out 2>err &&
+	sort out >sorted &&
+	test_cmp both.expect sorted &&
+	between "$(wav_freq a.wav)" 650 670 &&
+	between "$(wav_freq b.wav)" 433 447 &&
+	between "$(wav_length a.wav)" 2.8 3.5 &&
+	between "$(wav_length b.wav)" 2.8 3.5
+'
+
+test_expect_success 'statistics at the end: packets and bytes both ways, no loss' '
+	grep "^a: stats codec OPUS sent [1-9][0-9]* packets [1-9][0-9]* bytes, received [1-9][0-9]* packets [1-9][0-9]* bytes, lost 0," err &&
+	grep "^b: stats codec OPUS sent [1-9][0-9]* packets [1-9][0-9]* bytes, received [1-9][0-9]* packets [1-9][0-9]* bytes, lost 0," err
+'
+
+test_expect_success 'RFC 4733 DTMF both ways, reported in order by the other side' '
+	"$PAIR" -s 2 --a-dtmf "159#" --b-dtmf "*0D" >out 2>err &&
+	grep "^b: dtmf" out >b-dtmf &&
+	printf "b: dtmf %s\n" 1 5 9 "#" >b-dtmf.expect &&
+	test_cmp b-dtmf.expect b-dtmf &&
+	grep "^a: dtmf" out >a-dtmf &&
+	printf "a: dtmf %s\n" "*" 0 D >a-dtmf.expect &&
+	test_cmp a-dtmf.expect a-dtmf
+'
+
+test_expect_success 'hold (sendonly/recvonly) and unhold: a hears less than b' '
+	"$PAIR" -s 2 --hold --a-wav a.wav --b-wav b.wav >out 2>err &&
+	grep -e "^a: offer" -e "^b: answer" out >hold &&
+	cat >hold.expect <<-\EOF &&
+	a: offer sendonly
+	b: answer recvonly
+	a: offer sendrecv
+	b: answer sendrecv
+	EOF
+	test_cmp hold.expect hold &&
+	between "$(wav_freq a.wav)" 650 670 &&
+	between "$(wav_length b.wav)" 1.8 2.5 &&
+	a=$(wav_length a.wav) && b=$(wav_length b.wav) &&
+	between "$a" 0.5 "$(awk -v b="$b" "BEGIN { print b - 0.3 }")"
+'
+
+test_expect_success 'a tampered a=fingerprint in the answer: exit 79, nothing recorded' '
+	test_expect_code 79 "$PAIR" -s 1 --tamper --a-wav a.wav --b-wav b.wav \
+		>out 2>err &&
+	cat >tamper.expect <<-\EOF &&
+	a: failed EKEYREJECTED: the peer'"'"'s DTLS certificate does not match its a=fingerprint
+	a: received packets
+	EOF
+	test_cmp tamper.expect out &&
+	test ! -s a.wav &&
+	test ! -s b.wav
+'
+
+test_expect_success 'a softphone-style offer and answer (no BUNDLE, no a=mid, session-level ICE/DTLS)' '
+	"$PAIR" -s 1 --softphone --a-dtmf 5 --a-wav a.wav >out 2>err &&
+	grep -v "^b: dtmf" out | sort >sorted &&
+	test_cmp both.expect sorted &&
+	test_grep "^b: dtmf 5\$" out &&
+	between "$(wav_freq a.wav)" 650 670
+'
+
+test_expect_success 'a stereo Opus offer (sprop-stereo=1) still gets audio both ways' '
+	"$PAIR" -s 1 --stereo-offer >out 2>err &&
+	sort out >sorted &&
+	test_cmp both.expect sorted
+'
+
+test_expect_success 'an mDNS (.local) candidate in the offer is ignored' '
+	MEDIA_PAIR_SDP=1 "$PAIR" -s 1 --mdns >out 2>err &&
+	test_grep "\.local 50000 typ host" err &&
+	sort out >sorted &&
+	test_cmp both.expect sorted
+'
+
+# coturn on loopback, relaying to loopback peers only; the namespace's
+# ports are all free (nothing else runs in it).
+TURN_PORT=3478
+test_expect_success 'coturn starts' '
+	turnserver -n --listening-ip=127.0.0.1 --relay-ip=127.0.0.1 \
+		--listening-port=$TURN_PORT --min-port=49152 --max-port=49252 \
+		--lt-cred-mech --user=sipws:secret --realm=sipws.invalid \
+		--allow-loopback-peers --no-tls --no-dtls --no-cli \
+		--denied-peer-ip=0.0.0.0-126.255.255.255 \
+		--denied-peer-ip=128.0.0.0-255.255.255.255 \
+		--pidfile="$PWD/turn.pid" --log-file=stdout --simple-log \
+		>turn.log 2>&1 &
+	echo $! >"$TRASH/turn.job" &&
+	i=0 &&
+	while ! grep -q "Relay ports initialization done" turn.log; do
+		i=$((i + 1)) && test $i -lt 50 && sleep 0.1 || return 1
+	done
+'
+test_when_finished 'kill $(cat "$TRASH/turn.job")'
+
+for transport in udp tcp; do
+	case $transport in
+	udp) query= ;;
+	tcp) query='?transport=tcp' ;;
+	esac
+	test_expect_success "relay-only through coturn (TURN/$transport) carries audio" '
+		MEDIA_PAIR_SDP=1 "$PAIR" -s 1 --relay \
+			--turn "turn:127.0.0.1:$TURN_PORT$query" \
+			--turn-user sipws --turn-pass secret --a-wav a.wav \
+			>out 2>err &&
+		sort out >sorted &&
+		test_cmp both.expect sorted &&
+		test_grep "typ relay" err &&
+		test_grep -v "typ host" err &&
+		between "$(wav_freq a.wav)" 650 670
+	'
+done
+
+test_expect_success 'relay-only with a wrong TURN password: no candidate, exit 79' '
+	test_expect_code 79 "$PAIR" -s 1 --relay \
+		--turn "turn:127.0.0.1:$TURN_PORT" --turn-user sipws \
+		--turn-pass wrong >out 2>err &&
+	echo "a: failed No route to host: no ICE candidate was gathered (relay only: did the TURN server refuse us?)" >expect &&
+	test_cmp expect out
+'
+
+test_done
