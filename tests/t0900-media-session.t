@@ -30,6 +30,11 @@ command -v turnserver >/dev/null 2>&1 || test_skip_all 'coturn is missing'
 gst-inspect-1.0 webrtcbin >/dev/null 2>&1 ||
 	test_skip_all 'GStreamer webrtcbin is missing (gstreamer1.0-plugins-bad)'
 
+# Under SANITIZE=1: full malloc stacks (GLib has no frame pointers), so
+# that tests/lsan.supp can tell GLib's constructor-time tables apart.
+ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export ASAN_OPTIONS
+
 # "Rough frequency" and "Length (seconds)" of a WAV file.
 wav_freq() {
 	sox "$1" -n stat 2>&1 | sed -n 's/^Rough *frequency: *//p'

@@ -278,6 +278,8 @@ static void print_stats(struct side *s)
 		(long long)st.packets_lost, st.jitter_ms, st.rtt_ms);
 	if (st.packets_received > 0)
 		printf("%s: received packets\n", s->name);
+	/* LeakSanitizer ends the process without flushing stdio. */
+	fflush(stdout);
 }
 
 int main(int argc, char **argv)
