@@ -35,6 +35,8 @@ struct media {
 	GstElement *recv_head;     /* where a decoded audio pad links */
 	gint recv_linked;
 	GstElement *valves[3];     /* send audio, send video, receive */
+	GstPad *held_pad;          /* a file or descriptor waits here */
+	gulong held_probe;
 	bool verified;
 	gint dtls_checked;
 	gint first_audio;
@@ -63,6 +65,7 @@ struct media {
 	bool sdp_offer;
 	bool failed;
 	bool hold;
+	bool video_declined; /* the answer made our video inactive */
 
 	char dtmf_queue[64];
 	size_t dtmf_pos;
@@ -96,6 +99,8 @@ void media_io_finish(struct media *m);
 unsigned media_sdp_direction(const GstSDPMessage *sdp);
 char *media_sdp_redirect(struct media *m, unsigned dir);
 const char *media_sdp_ufrag(const GstSDPMessage *sdp);
+/* Whether the first video section is inactive or rejected. */
+bool media_sdp_video_inactive(const GstSDPMessage *sdp);
 void media_codec_default(struct media *m);
 /* Adds a=end-of-candidates; returns how many a=candidate there are. */
 unsigned media_sdp_end_candidates(GstSDPMessage *sdp);

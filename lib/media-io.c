@@ -338,10 +338,19 @@ static int build_send_audio(struct media *m)
 	if (err)
 		return err;
 	if (paced) {
-		/* A file or descriptor is read at the pace of the clock. */
+		/* A file or descriptor is read at the pace of the clock, from
+		 * its start once the session is connected: held back until
+		 * then, its clock starting with its first buffer. */
 		sync = make(m, "clocksync", &err);
 		if (!sync)
 			return err;
+		g_object_set(sync, "sync-to-first", TRUE, NULL);
+		m->held_pad = gst_element_get_static_pad(sync, "sink");
+		m->held_probe = gst_pad_add_probe(
+			m->held_pad,
+			GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER |
+				GST_PAD_PROBE_TYPE_BUFFER_LIST,
+			NULL, NULL, NULL);
 	}
 	g_object_set(pay, "pt", c->pt, NULL);
 	if (opus)

@@ -375,3 +375,16 @@ char *media_sdp_redirect(struct media *m, unsigned dir)
 	gst_sdp_message_free(sdp);
 	return text;
 }
+
+bool media_sdp_video_inactive(const GstSDPMessage *sdp)
+{
+	for (guint i = 0; i < gst_sdp_message_medias_len(sdp); i++) {
+		const GstSDPMedia *media = gst_sdp_message_get_media(sdp, i);
+
+		if (g_strcmp0(gst_sdp_media_get_media(media), "video"))
+			continue;
+		return gst_sdp_media_get_port(media) == 0 ||
+		       gst_sdp_media_get_attribute_val(media, "inactive");
+	}
+	return false;
+}

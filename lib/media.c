@@ -38,6 +38,8 @@ static void media_unref(struct media *m)
 	g_free(m->remote_fingerprint);
 	g_strfreev(m->local_mids);
 	g_free(m->remote_ufrag);
+	if (m->held_pad)
+		gst_object_unref(m->held_pad);
 	g_mutex_clear(&m->lock);
 	g_free(m);
 }
@@ -141,6 +143,8 @@ static void media_dtmf_main(struct media *m, void *data)
 
 bool media_gate_open_locked(const struct media *m, unsigned slot)
 {
+	if (slot == 1 && m->video_declined)
+		return false;
 	return m->verified &&
 	       (m->dir & (slot < 2 ? MEDIA_DIR_SEND : MEDIA_DIR_RECV));
 }
@@ -160,6 +164,10 @@ void media_gate(struct media *m, bool verified)
 	g_mutex_lock(&m->lock);
 	m->verified = verified;
 	media_gate_apply_locked(m);
+	if (verified && m->held_probe) {
+		gst_pad_remove_probe(m->held_pad, m->held_probe);
+		m->held_probe = 0;
+	}
 	g_mutex_unlock(&m->lock);
 }
 
@@ -650,6 +658,11 @@ static int media_remote(struct media *m, const char *text, bool offer,
 					     sdp, "group") != NULL);
 		if (err)
 			goto out;
+	}
+	if (!offer && media_sdp_video_inactive(sdp)) {
+		g_mutex_lock(&m->lock);
+		m->video_declined = true;
+		g_mutex_unlock(&m->lock);
 	}
 	err = media_set_description(m, "set-remote-description",
 				    offer ? GST_WEBRTC_SDP_TYPE_OFFER

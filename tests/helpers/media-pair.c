@@ -9,7 +9,10 @@
  *              [--a-wav FILE] [--b-wav FILE] [--a-dtmf DIGITS]
  *              [--b-dtmf DIGITS] [--tamper] [--softphone] [--stereo-offer]
  *              [--turn URL --turn-user U --turn-pass P] [--relay]
- *              [--address IP]... [--hold] [--warm MS] [--mdns] */
+ *              [--address IP]... [--hold] [--warm MS] [--mdns]
+ *              [--a-file PATH] [--a-raw-in FD] [--a-device-in NAME]
+ *              [--b-raw-out FD] [--b-device-out NAME] [--a-video] [--b-video]
+ * (a device NAME "" is the default device) */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -28,14 +31,20 @@ struct side {
 	struct media *m;
 	double tone;
 	const char *wav;
+	const char *file;       /* --X-file: source from a file */
+	int fd_in;              /* --X-raw-in: raw s16le source */
+	int fd_out;             /* --X-raw-out: raw s16le sink */
+	const char *device_in;  /* --X-device-in NAME ("" default) */
+	const char *device_out; /* --X-device-out NAME ("" default) */
+	bool video;
 	const char *dtmf;
 	bool connected;
 	uint64_t connected_ms;
 	int err;
 };
 
-static struct side a = {.name = "a", .tone = 440};
-static struct side b = {.name = "b", .tone = 660};
+static struct side a = {.name = "a", .tone = 440, .fd_in = -1, .fd_out = -1};
+static struct side b = {.name = "b", .tone = 660, .fd_in = -1, .fd_out = -1};
 static GMainLoop *main_loop;
 static uint64_t t_offer;
 static unsigned seconds = 2;
@@ -191,6 +200,8 @@ static void on_event(const struct media_event *ev, void *arg)
 				g_free(text);
 				text = md;
 			}
+			if (strstr(text, "m=video"))
+				printf("a: offer video\n");
 			if (offers++ > 0)
 				printf("a: offer %s\n",
 				       strstr(text, "a=sendonly") ? "sendonly"
@@ -204,6 +215,14 @@ static void on_event(const struct media_event *ev, void *arg)
 		} else if (s == &b && !ev->sdp_offer) {
 			text = softphone ? to_softphone(ev->sdp)
 					 : g_strdup(ev->sdp);
+			if (strstr(text, "m=video 0 "))
+				printf("b: answer video port 0\n");
+			else if (strstr(text, "m=video"))
+				printf("b: answer video %s\n",
+				       strstr(strstr(text, "m=video"),
+					      "a=inactive")
+					       ? "inactive"
+					       : "active");
 			if (offers > 1)
 				printf("b: answer %s\n",
 				       strstr(text, "a=recvonly") ? "recvonly"
@@ -302,6 +321,13 @@ int main(int argc, char **argv)
 		{"hold", no_argument, NULL, 15},
 		{"warm", required_argument, NULL, 16},
 		{"mdns", no_argument, NULL, 17},
+		{"a-file", required_argument, NULL, 18},
+		{"a-raw-in", required_argument, NULL, 19},
+		{"b-raw-out", required_argument, NULL, 20},
+		{"a-device-in", required_argument, NULL, 21},
+		{"b-device-out", required_argument, NULL, 22},
+		{"a-video", no_argument, NULL, 23},
+		{"b-video", no_argument, NULL, 24},
 		{NULL, 0, NULL, 0},
 	};
 	const char *addresses[8];
@@ -337,6 +363,13 @@ int main(int argc, char **argv)
 		case 15: hold = true; break;
 		case 16: warm_ms = (unsigned)atoi(optarg); break;
 		case 17: mdns = true; break;
+		case 18: a.file = optarg; break;
+		case 19: a.fd_in = atoi(optarg); break;
+		case 20: b.fd_out = atoi(optarg); break;
+		case 21: a.device_in = optarg; break;
+		case 22: b.device_out = optarg; break;
+		case 23: a.video = true; break;
+		case 24: b.video = true; break;
 		default:
 			fprintf(stderr, "media-pair: bad usage\n");
 			return EXIT_USAGE;
@@ -362,8 +395,26 @@ int main(int argc, char **argv)
 		cfg.source = MEDIA_SOURCE_TONE;
 		cfg.tone_hz = &s->tone;
 		cfg.tone_count = 1;
+		if (s->file) {
+			cfg.source = MEDIA_SOURCE_FILE;
+			cfg.source_path = s->file;
+		} else if (s->fd_in >= 0) {
+			cfg.source = MEDIA_SOURCE_FD;
+			cfg.source_fd = s->fd_in;
+		} else if (s->device_in) {
+			cfg.source = MEDIA_SOURCE_DEVICE;
+			cfg.source_device = *s->device_in ? s->device_in : NULL;
+		}
 		cfg.sink = s->wav ? MEDIA_SINK_WAV : MEDIA_SINK_NONE;
 		cfg.sink_path = s->wav;
+		if (s->fd_out >= 0) {
+			cfg.sink = MEDIA_SINK_FD;
+			cfg.sink_fd = s->fd_out;
+		} else if (s->device_out) {
+			cfg.sink = MEDIA_SINK_DEVICE;
+			cfg.sink_device = *s->device_out ? s->device_out : NULL;
+		}
+		cfg.video = s->video;
 		err = media_alloc(&s->m, &cfg, on_event, s);
 		if (err) {
 			fprintf(stderr, "media-pair: %s\n", strerror(err));
