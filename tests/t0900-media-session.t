@@ -3,7 +3,9 @@ test_description='the media session (lib/media.c on webrtcbin): two
 sessions in one process (tests/helpers/media-pair, SDP handed over without
 SIP) send each other a tone and record it; RFC 4733 DTMF both ways; hold
 and unhold; a tampered a=fingerprint fails with exit 79 and nothing
-recorded; relay-only through coturn over UDP and TCP; a softphone-style
+recorded; relay-only through coturn over UDP and TCP; file, descriptor
+and device (PulseAudio null sinks) sources and sinks; VP8 video or video
+declined with an inactive m-line; a softphone-style
 offer (no BUNDLE, no a=mid, ICE and DTLS at session level), a stereo Opus
 offer and an mDNS candidate still connect. Everything runs inside a
 loopback-only network namespace. The signalling tools load neither
@@ -35,13 +37,20 @@ gst-inspect-1.0 webrtcbin >/dev/null 2>&1 ||
 ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export ASAN_OPTIONS
 
-# "Rough frequency" and "Length (seconds)" of a WAV file.
+# The strongest frequency of a recording (sox's spectrum summed over the
+# file, 11.7 Hz bins at 48 kHz: a click or a gap does not move it, as it
+# moves a zero-crossing count), and its length. Raw files are s16le 48 kHz
+# mono: wav_freq -t raw -r 48000 -e signed -b 16 -c 1 FILE.
 wav_freq() {
-	sox "$1" -n stat 2>&1 | sed -n 's/^Rough *frequency: *//p'
+	sox "$@" -n stat -freq 2>&1 |
+		awk 'NF == 2 && $1 > 0 { p[$1] += $2 }
+		     END { for (f in p) if (p[f] > max) { max = p[f]; best = f }
+			   print best }'
 }
 wav_length() {
-	sox "$1" -n stat 2>&1 | sed -n 's/^Length (seconds): *//p'
+	sox "$@" -n stat 2>&1 | sed -n 's/^Length (seconds): *//p'
 }
+RAW="-t raw -r 48000 -e signed -b 16 -c 1"
 # between VALUE LOW HIGH
 between() {
 	awk -v v="$1" -v lo="$2" -v hi="$3" \
@@ -135,6 +144,80 @@ test_expect_success 'an mDNS (.local) candidate in the offer is ignored' '
 	sort out >sorted &&
 	test_cmp both.expect sorted
 '
+
+test_expect_success 'a file source (decodebin), played from its start once connected, then ended' '
+	sox -n -r 44100 -c 2 tone.wav synth 1.5 sine 880 &&
+	"$PAIR" -s 3 --a-file tone.wav --b-wav b.wav >out 2>err &&
+	test_grep "^a: ended\$" out &&
+	between "$(wav_freq b.wav)" 870 890 &&
+	between "$(wav_length b.wav)" 1.4 1.7
+'
+
+test_expect_success 'raw s16le from a descriptor in, raw s16le to a descriptor out' '
+	sox -n $RAW tone.raw synth 1.5 sine 1000 &&
+	"$PAIR" -s 3 --a-raw-in 0 --b-raw-out 3 <tone.raw 3>b.raw >out 2>err &&
+	test_grep "^a: ended\$" out &&
+	between "$(wav_freq $RAW b.raw)" 990 1010 &&
+	between "$(wav_length $RAW b.raw)" 1.4 1.7
+'
+
+test_expect_success 'an offer with video answered by an audio-only session: declined inactive, not port 0' '
+	"$PAIR" -s 1 --a-video >out 2>err &&
+	grep -e "^a: offer video" -e "^b: answer video" out >video &&
+	printf "a: offer video\nb: answer video inactive\n" >video.expect &&
+	test_cmp video.expect video &&
+	grep -v video out | sort >sorted &&
+	test_cmp both.expect sorted
+'
+
+test_expect_success 'VP8 video both ways when both ask for it' '
+	"$PAIR" -s 1 --a-video --b-video >out 2>err &&
+	grep -e "^a: offer video" -e "^b: answer video" out >video &&
+	printf "a: offer video\nb: answer video active\n" >video.expect &&
+	test_cmp video.expect video
+'
+
+# PulseAudio with two null sinks: "mic" (its monitor is a capture device
+# playing a 523 Hz tone) and "spk" (what b plays, recorded from its
+# monitor). Private runtime directory, unix socket only.
+if command -v pulseaudio >/dev/null 2>&1 && command -v pactl >/dev/null 2>&1
+then
+	XDG_RUNTIME_DIR="$TRASH/xdg"
+	PULSE_RUNTIME_PATH="$XDG_RUNTIME_DIR/pulse"
+	export XDG_RUNTIME_DIR PULSE_RUNTIME_PATH
+	test_expect_success 'PulseAudio with two null sinks starts' '
+		mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR" &&
+		{ pulseaudio --daemonize=no -n --exit-idle-time=-1 \
+			--load="module-null-sink sink_name=mic" \
+			--load="module-null-sink sink_name=spk" \
+			--load=module-native-protocol-unix >pa.log 2>&1 &
+		  echo $! >"$TRASH/pa.job"; } &&
+		i=0 &&
+		while ! pactl info >/dev/null 2>&1; do
+			i=$((i + 1)) && test $i -lt 50 && sleep 0.1 || return 1
+		done
+	'
+	test_when_finished 'kill $(cat "$TRASH/pa.job")'
+
+	test_expect_success 'a capture device in (pulsesrc), a playback device out (pulsesink)' '
+		{ gst-launch-1.0 -q audiotestsrc is-live=true freq=523 ! \
+			pulsesink device=mic >/dev/null 2>&1 &
+		  echo $! >tone.job; } &&
+		{ gst-launch-1.0 -q pulsesrc device=spk.monitor num-buffers=400 ! \
+			audio/x-raw,rate=48000,channels=1 ! wavenc ! \
+			filesink location=spk.wav >/dev/null 2>&1 &
+		  echo $! >rec.job; } &&
+		"$PAIR" -s 2 --a-device-in mic.monitor --b-device-out spk \
+			--a-wav a.wav >out 2>pulse.err &&
+		kill $(cat tone.job) && wait $(cat rec.job);
+		sort out >sorted &&
+		test_cmp both.expect sorted &&
+		between "$(wav_freq spk.wav)" 513 533 &&
+		between "$(wav_freq a.wav)" 650 670
+	'
+else
+	test_skip 'a capture device in, a playback device out' 'pulseaudio is missing'
+fi
 
 # coturn on loopback, relaying to loopback peers only; the namespace's
 # ports are all free (nothing else runs in it).
