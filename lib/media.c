@@ -476,6 +476,9 @@ static void media_ice_setup(struct media *m)
 		g_signal_emit_by_name(ice, "add-local-ip-address",
 				      m->cfg.ice_addresses[i], &ok);
 	}
+	/* GstWebRTCNice has its own switch for TCP candidates. */
+	if (g_object_class_find_property(G_OBJECT_GET_CLASS(ice), "ice-tcp"))
+		g_object_set(ice, "ice-tcp", m->cfg.ice_tcp, NULL);
 	gst_object_unref(ice);
 	for (size_t i = 0; i < m->cfg.ice_server_count; i++) {
 		const struct media_ice_server *srv = &m->cfg.ice_servers[i];
@@ -876,16 +879,25 @@ const char *media_codec(const struct media *m)
 
 /* ---- life ----------------------------------------------------------- */
 
+/* Made once in the background by media_prepare(): the DTLS certificate
+ * (the dtls plugin makes it with its first element, once per process) and
+ * every plugin a session loads, off the offer's critical path. */
+static const char *const media_elements[] = {
+	"dtlsdec", "webrtcbin", "nicesrc", "srtpenc", "rtpbin", "opusenc",
+	"opusdec", "rtpopuspay", "rtpopusdepay", "rtpdtmfsrc", "rtpdtmfmux",
+	"rtpdtmfdepay", "audiotestsrc", "audioconvert", "audioresample",
+	"valve", "wavenc",
+};
+
 static gpointer media_warm(gpointer unused)
 {
-	GstElement *dec;
-
 	(void)unused;
-	/* The dtls plugin makes its certificate when the first DTLS element
-	 * is made, once per process (g_once inside). */
-	dec = gst_element_factory_make("dtlsdec", NULL);
-	if (dec)
-		gst_object_unref(dec);
+	for (size_t i = 0; i < G_N_ELEMENTS(media_elements); i++) {
+		GstElement *e = gst_element_factory_make(media_elements[i], NULL);
+
+		if (e)
+			gst_object_unref(e);
+	}
 	return NULL;
 }
 
@@ -896,17 +908,12 @@ int media_prepare(void)
 
 	if (g_once_init_enter(&done)) {
 		GstRegistry *reg;
-		static const char *const needed[] = {
-			"webrtcbin", "nicesrc", "dtlsdec", "opusenc",
-			"rtpopuspay", "rtpdtmfsrc", "rtpdtmfmux",
-			"rtpdtmfdepay", "audiotestsrc", "valve", "wavenc",
-		};
 
 		gst_init(NULL, NULL);
 		reg = gst_registry_get();
-		for (size_t i = 0; i < G_N_ELEMENTS(needed); i++) {
-			GstPluginFeature *f =
-				gst_registry_lookup_feature(reg, needed[i]);
+		for (size_t i = 0; i < G_N_ELEMENTS(media_elements); i++) {
+			GstPluginFeature *f = gst_registry_lookup_feature(
+				reg, media_elements[i]);
 
 			if (!f)
 				result = ENOENT;
