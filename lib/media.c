@@ -387,26 +387,22 @@ static void media_connect_deadline(struct media *m)
 		g_timeout_add(m->cfg.connect_timeout_ms, media_connect_timeout, m);
 }
 
-static void on_gathering(GObject *webrtc, GParamSpec *pspec, gpointer p)
+/* Any thread: ICE gathering or connection state changed. A description
+ * waiting for gathering goes out from the loop (media_sdp_main sends it
+ * once); a failure is reported once. */
+static void on_ice_notify(GObject *webrtc, GParamSpec *pspec, gpointer p)
 {
 	struct media *m = p;
-	GstWebRTCICEGatheringState state;
+	GstWebRTCICEGatheringState gathering;
+	GstWebRTCICEConnectionState connection;
 
 	(void)pspec;
-	g_object_get(webrtc, "ice-gathering-state", &state, NULL);
-	if (state == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
-		media_post(m, media_sdp_main, NULL, NULL);
-}
-
-static void on_ice_state(GObject *webrtc, GParamSpec *pspec, gpointer p)
-{
-	struct media *m = p;
-	GstWebRTCICEConnectionState state;
-
-	(void)pspec;
-	g_object_get(webrtc, "ice-connection-state", &state, NULL);
-	if (state == GST_WEBRTC_ICE_CONNECTION_STATE_FAILED)
+	g_object_get(webrtc, "ice-gathering-state", &gathering,
+		     "ice-connection-state", &connection, NULL);
+	if (connection == GST_WEBRTC_ICE_CONNECTION_STATE_FAILED)
 		media_fail(m, EHOSTUNREACH, "ICE found no working candidate pair");
+	else if (gathering == GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE)
+		media_post(m, media_sdp_main, NULL, NULL);
 }
 
 static gboolean media_bus(GstBus *bus, GstMessage *msg, gpointer p)
@@ -516,9 +512,9 @@ static int media_build(struct media *m, bool bundle)
 	gst_bin_add(GST_BIN(m->pipe), m->webrtc);
 	media_ice_setup(m);
 	g_signal_connect(m->webrtc, "notify::ice-gathering-state",
-			 G_CALLBACK(on_gathering), m);
+			 G_CALLBACK(on_ice_notify), m);
 	g_signal_connect(m->webrtc, "notify::ice-connection-state",
-			 G_CALLBACK(on_ice_state), m);
+			 G_CALLBACK(on_ice_notify), m);
 	g_signal_connect(m->webrtc, "pad-added", G_CALLBACK(media_io_pad_added),
 			 m);
 	err = media_io_build(m);
@@ -619,7 +615,7 @@ static int media_local(struct media *m, bool offer, char *reason,
 	media_sdp_remember_mids(m);
 	/* The answerer's transports exist only now. */
 	media_watch_dtls(m);
-	on_gathering(G_OBJECT(m->webrtc), NULL, m);
+	on_ice_notify(G_OBJECT(m->webrtc), NULL, m);
 	return 0;
 }
 
