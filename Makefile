@@ -72,7 +72,9 @@ endif
 LIB_SRC    := $(sort $(wildcard lib/*.c))
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_A      := $(BUILD)/libsipws.a
-PUBLIC_HEADERS := $(filter-out %-int.h,$(sort $(wildcard lib/*.h)))
+PUBLIC_HEADERS := $(sort $(wildcard lib/*.h))
+# Headers shared by the files of one module, never installed.
+PRIVATE_HEADERS := $(sort $(wildcard lib/internal/*.h))
 
 TOOL_SRC    := $(sort $(wildcard tools/sip-*.c tools/sipws-*.c tools/webrtc-*.c))
 TOOL_COMMON := $(filter-out $(TOOL_SRC),$(sort $(wildcard tools/*.c)))
@@ -103,7 +105,7 @@ all: lib tools
 lib: $(LIB_A)
 tools: $(TOOLS)
 
-$(BUILD)/%.o: %.c $(wildcard lib/*.h tools/*.h tests/tap/*.h) Makefile
+$(BUILD)/%.o: %.c $(wildcard lib/*.h lib/internal/*.h tools/*.h tests/tap/*.h) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Itools -Itests -c -o $@ $<
 
@@ -187,7 +189,7 @@ uninstall:
 # instrumentation; each target runs FUZZ_SECONDS from its seeds.
 fuzzers: $(FUZZERS)
 
-$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(wildcard lib/*.h)
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(wildcard lib/*.h lib/internal/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) $(shell $(PKG_CONFIG) --cflags $(PKGS)) \
 		-o $@ $< $(LIB_SRC) $(LDLIBS)

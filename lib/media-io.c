@@ -10,7 +10,7 @@
 #define GST_USE_UNSTABLE_API
 #include <gst/webrtc/webrtc.h>
 
-#include "media-int.h"
+#include "internal/media-session.h"
 
 /* ---- configuration -------------------------------------------------- */
 

@@ -14,7 +14,7 @@
 #include <gst/webrtc/webrtc.h>
 
 #include "media.h"
-#include "media-int.h"
+#include "internal/media-session.h"
 
 /* ---- marshalling to the main context ------------------------------- */
 

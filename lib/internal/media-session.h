@@ -1,7 +1,7 @@
 /* Private to the media session files (media.c, media-io.c, media-sdp.c):
  * the session object and the functions they share. Never installed. */
-#ifndef SIPWS_MEDIA_INT_H
-#define SIPWS_MEDIA_INT_H
+#ifndef SIPWS_INTERNAL_MEDIA_SESSION_H
+#define SIPWS_INTERNAL_MEDIA_SESSION_H
 
 #include <stdbool.h>
 
