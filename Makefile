@@ -24,8 +24,12 @@ FUZZ_CC    ?= clang
 FUZZ_SECONDS ?= 60
 PROVE_JOBS ?= 2
 
-# Libraries the library links today; later layers add theirs here.
-PKGS := openssl libwebsockets glib-2.0
+# Libraries the library links today; later layers add theirs here. The
+# media session (lib/media*.c) needs GStreamer: libsipws.a is an archive
+# and we link with --as-needed, so a tool that does not call media_*
+# carries neither GStreamer nor GLib (t0900 checks sip-msg's ldd).
+MEDIA_PKGS := gstreamer-1.0 gstreamer-sdp-1.0 gstreamer-webrtc-1.0
+PKGS := openssl libwebsockets glib-2.0 $(MEDIA_PKGS)
 
 VERSION := $(shell sed -n 's/^\#define SIPWS_VERSION "\(.*\)"/\1/p' lib/version.h)
 
@@ -69,9 +73,11 @@ LIB_SRC    := $(sort $(wildcard lib/*.c))
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB_A      := $(BUILD)/libsipws.a
 # Headers whose opening comment says "private: not installed" (transactions,
-# lws plumbing, sip.c's split) stay in the tree; the others install as
+# lws plumbing, sip.c's split) and those under lib/internal/ (shared by the
+# files of one module) stay in the tree; the others install as
 # <sipws/NAME.h>, with the umbrella <sipws/sipws.h> including them all.
-PRIVATE_HEADERS := $(shell grep -l 'private: not installed' lib/*.h)
+PRIVATE_HEADERS := $(shell grep -l 'private: not installed' lib/*.h) \
+		   $(sort $(wildcard lib/internal/*.h))
 PUBLIC_HEADERS := $(filter-out $(PRIVATE_HEADERS),$(sort $(wildcard lib/*.h)))
 
 TOOL_SRC    := $(sort $(wildcard tools/sip-*.c tools/sipws-*.c tools/webrtc-*.c))
@@ -103,7 +109,7 @@ all: lib tools
 lib: $(LIB_A)
 tools: $(TOOLS)
 
-$(BUILD)/%.o: %.c $(wildcard lib/*.h tools/*.h tests/tap/*.h) Makefile
+$(BUILD)/%.o: %.c $(wildcard lib/*.h lib/internal/*.h tools/*.h tests/tap/*.h) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Itools -Itests -c -o $@ $<
 
@@ -137,8 +143,11 @@ deps:
 	@sh scripts/deps.sh
 
 # Tests find the build and the corpora through the environment.
+# LeakSanitizer skips what tests/lsan.supp names (one-time allocations of
+# GLib/GStreamer, never ours).
 TEST_ENV = SIPWS_SOURCE='$(CURDIR)' SIPWS_BUILD='$(abspath $(BUILD))' \
-	   SIPWS_CORPUS='$(CORPUS)' PATH='$(abspath $(BUILD))/bin:'"$$PATH"
+	   SIPWS_CORPUS='$(CORPUS)' PATH='$(abspath $(BUILD))/bin:'"$$PATH" \
+	   LSAN_OPTIONS='suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0'"$${LSAN_OPTIONS:+:$$LSAN_OPTIONS}"
 
 check: deps
 	@$(MAKE) --no-print-directory test
@@ -188,7 +197,7 @@ uninstall:
 # instrumentation; each target runs FUZZ_SECONDS from its seeds.
 fuzzers: $(FUZZERS)
 
-$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(wildcard lib/*.h)
+$(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(wildcard lib/*.h lib/internal/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) $(shell $(PKG_CONFIG) --cflags $(PKGS)) \
 		-o $@ $< $(LIB_SRC) $(LDLIBS)

@@ -108,3 +108,19 @@ int exitcode_from_transport(int err)
 		return SIPWS_EXIT_UNAVAILABLE;
 	}
 }
+
+int exitcode_from_media(int err)
+{
+	switch (err) {
+	case 0:
+		return SIPWS_EXIT_OK;
+	case ENOENT:
+	case EACCES:
+	case EIO:
+		return SIPWS_EXIT_IOERR;
+	case ENOMEM:
+		return SIPWS_EXIT_SOFTWARE;
+	default:
+		return SIPWS_EXIT_MEDIA;
+	}
+}

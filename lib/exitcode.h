@@ -46,6 +46,14 @@ int exitcode_from_sip_status(int status, int our_timeout);
 /* Map a library errno-style return to an exit code (0 maps to SIPWS_EXIT_OK). */
 int exitcode_from_errno(int err);
 
+/* Map the reason a media session failed (MEDIA_EVENT_FAILED's err, see
+ * media.h) to an exit code: a source or sink file that cannot be opened
+ * (ENOENT, EACCES, EIO) -> 74, out of memory or a missing plugin's
+ * internal error (ENOMEM) -> 70, everything else (EKEYREJECTED
+ * fingerprint mismatch, EHOSTUNREACH ICE failed, ECONNABORTED DTLS
+ * failed, EPROTO SDP refused, ETIMEDOUT no media) -> 79. */
+int exitcode_from_media(int err);
+
 /* Map the reason a server connection failed or was lost (the errno values
  * of ws.h) to an exit code: refused, unreachable, upgrade refused (EPROTO)
  * or lost -> 69; not connected in time (ETIMEDOUT) -> 75; TLS (ENOKEY

@@ -27,6 +27,18 @@ chromium
 bash-completion
 zsh
 fish
+libgstreamer1.0-dev
+libgstreamer-plugins-base1.0-dev
+libgstreamer-plugins-bad1.0-dev
+gstreamer1.0-plugins-base
+gstreamer1.0-plugins-good
+gstreamer1.0-plugins-bad
+gstreamer1.0-nice
+gstreamer1.0-tools
+coturn
+sox
+pulseaudio
+pulseaudio-utils
 "
 # The browser peer of the interop tests (tests/browser) runs on node and
 # npm. A machine may have them from elsewhere (NodeSource's nodejs carries

@@ -26,7 +26,7 @@ int main(void)
 	size_t i;
 	size_t n = sizeof(status_cases) / sizeof(status_cases[0]);
 
-	plan(n + 16);
+	plan(n + 19);
 	for (i = 0; i < n; i++)
 		is_int(status_cases[i].want,
 		       exitcode_from_sip_status(status_cases[i].status,
@@ -43,6 +43,12 @@ int main(void)
 	       "ECONNREFUSED -> 69");
 	is_int(SIPWS_EXIT_DATAERR, exitcode_from_errno(EBADMSG), "EBADMSG -> 65");
 	is_int(SIPWS_EXIT_OK, exitcode_from_errno(0), "0 -> 0");
+	is_int(SIPWS_EXIT_MEDIA, exitcode_from_media(EKEYREJECTED),
+	       "DTLS fingerprint mismatch -> 79");
+	is_int(SIPWS_EXIT_MEDIA, exitcode_from_media(EHOSTUNREACH),
+	       "ICE failed -> 79");
+	is_int(SIPWS_EXIT_IOERR, exitcode_from_media(ENOENT),
+	       "media source file missing -> 74");
 	is_int(SIPWS_EXIT_TLS, exitcode_from_transport(ENOKEY),
 	       "untrusted certificate -> 77");
 	is_int(SIPWS_EXIT_TLS, exitcode_from_transport(ECONNABORTED),

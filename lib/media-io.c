@@ -1,0 +1,621 @@
+/* Sources, sinks and the RTP chains around webrtcbin: what is sent
+ * (tone, file, raw descriptor, device, silence; Opus or G.711 with
+ * RFC 4733 events mixed in) and what is done with what arrives (WAV file,
+ * raw descriptor, device, nothing; RFC 4733 events to the bus). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define GST_USE_UNSTABLE_API
+#include <gst/webrtc/webrtc.h>
+
+#include "internal/media-session.h"
+
+/* ---- configuration -------------------------------------------------- */
+
+int media_config_copy(struct media_config *dst, const struct media_config *src)
+{
+	*dst = *src;
+	if (src->tone_count && !src->tone_hz)
+		return EINVAL;
+	if ((src->source == MEDIA_SOURCE_FILE && !src->source_path) ||
+	    (src->sink == MEDIA_SINK_WAV && !src->sink_path) ||
+	    (src->source == MEDIA_SOURCE_FD && src->source_fd < 0) ||
+	    (src->sink == MEDIA_SINK_FD && src->sink_fd < 0))
+		return EINVAL;
+	dst->tone_hz = src->tone_count
+			       ? g_memdup2(src->tone_hz,
+					   src->tone_count * sizeof(double))
+			       : NULL;
+	dst->source_path = g_strdup(src->source_path);
+	dst->source_device = g_strdup(src->source_device);
+	dst->sink_path = g_strdup(src->sink_path);
+	dst->sink_device = g_strdup(src->sink_device);
+	{
+		char **addrs = g_new0(char *, src->ice_address_count + 1);
+
+		for (size_t i = 0; i < src->ice_address_count; i++)
+			addrs[i] = g_strdup(src->ice_addresses[i]);
+		dst->ice_addresses = (const char *const *)addrs;
+	}
+	{
+		struct media_ice_server *srv =
+			g_new0(struct media_ice_server,
+			       src->ice_server_count + 1);
+
+		for (size_t i = 0; i < src->ice_server_count; i++) {
+			srv[i].url = g_strdup(src->ice_servers[i].url);
+			srv[i].username = g_strdup(src->ice_servers[i].username);
+			srv[i].credential =
+				g_strdup(src->ice_servers[i].credential);
+		}
+		dst->ice_servers = srv;
+	}
+	return 0;
+}
+
+void media_config_release(struct media_config *cfg)
+{
+	struct media_ice_server *srv = (struct media_ice_server *)cfg->ice_servers;
+
+	g_free((void *)cfg->tone_hz);
+	g_free((void *)cfg->source_path);
+	g_free((void *)cfg->source_device);
+	g_free((void *)cfg->sink_path);
+	g_free((void *)cfg->sink_device);
+	g_strfreev((char **)cfg->ice_addresses);
+	for (size_t i = 0; srv && i < cfg->ice_server_count; i++) {
+		g_free((void *)srv[i].url);
+		g_free((void *)srv[i].username);
+		g_free((void *)srv[i].credential);
+	}
+	g_free(srv);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+/* config.js's "turn:host:port?transport=tcp" with username and credential
+ * -> webrtcbin's "turn://user:pass@host:port?transport=tcp". */
+char *media_ice_server_uri(const struct media_ice_server *srv)
+{
+	const char *scheme, *rest;
+	char *user, *pass, *uri;
+
+	if (!srv->url)
+		return NULL;
+	if (g_str_has_prefix(srv->url, "stun:"))
+		scheme = "stun";
+	else if (g_str_has_prefix(srv->url, "turns:"))
+		scheme = "turns";
+	else if (g_str_has_prefix(srv->url, "turn:"))
+		scheme = "turn";
+	else
+		return NULL;
+	rest = srv->url + strlen(scheme) + 1;
+	while (*rest == '/')
+		rest++;
+	if (!strcmp(scheme, "stun") || !srv->username)
+		return g_strdup_printf("%s://%s", scheme, rest);
+	user = g_uri_escape_string(srv->username, NULL, FALSE);
+	pass = g_uri_escape_string(srv->credential ? srv->credential : "",
+				   NULL, FALSE);
+	uri = g_strdup_printf("%s://%s:%s@%s", scheme, user, pass, rest);
+	g_free(user);
+	g_free(pass);
+	return uri;
+}
+
+/* ---- helpers -------------------------------------------------------- */
+
+static GstElement *make(struct media *m, const char *factory, int *err)
+{
+	GstElement *e = gst_element_factory_make(factory, NULL);
+
+	if (!e) {
+		*err = ENOENT;
+		return NULL;
+	}
+	gst_bin_add(GST_BIN(m->pipe), e);
+	return e;
+}
+
+/* Link a NULL-terminated chain; returns the last element, NULL if any
+ * element is missing or a link fails. */
+static GstElement *chain(GstElement *first, ...)
+{
+	GstElement *prev = first, *e;
+	va_list ap;
+
+	if (!first)
+		return NULL;
+	va_start(ap, first);
+	while ((e = va_arg(ap, GstElement *))) {
+		if (!gst_element_link(prev, e)) {
+			va_end(ap);
+			return NULL;
+		}
+		prev = e;
+	}
+	va_end(ap);
+	return prev;
+}
+
+static GstElement *audio_caps(struct media *m, int rate, bool s16, int *err)
+{
+	GstElement *f = make(m, "capsfilter", err);
+	GstCaps *caps;
+
+	if (!f)
+		return NULL;
+	caps = gst_caps_new_simple("audio/x-raw", "rate", G_TYPE_INT, rate,
+				   "channels", G_TYPE_INT, 1, NULL);
+	if (s16)
+		gst_caps_set_simple(caps, "format", G_TYPE_STRING, "S16LE",
+				    "layout", G_TYPE_STRING, "interleaved",
+				    NULL);
+	g_object_set(f, "caps", caps, NULL);
+	gst_caps_unref(caps);
+	return f;
+}
+
+static GstElement *valve(struct media *m, int slot, int *err)
+{
+	GstElement *v = make(m, "valve", err);
+
+	if (!v)
+		return NULL;
+	/* Closed until the fingerprint matched; caps still pass. */
+	g_object_set(v, "drop-mode", 1, "drop", TRUE, NULL);
+	g_mutex_lock(&m->lock);
+	m->valves[slot] = v;
+	if (media_gate_open_locked(m, (unsigned)slot))
+		g_object_set(v, "drop", FALSE, NULL);
+	g_mutex_unlock(&m->lock);
+	return v;
+}
+
+static bool link_to_webrtc(struct media *m, GstElement *from, GstCaps *caps)
+{
+	GstPadTemplate *templ = gst_element_class_get_pad_template(
+		GST_ELEMENT_GET_CLASS(m->webrtc), "sink_%u");
+	GstPad *sink = gst_element_request_pad(m->webrtc, templ, NULL, caps);
+	GstPad *src = gst_element_get_static_pad(from, "src");
+	GObject *trans = NULL;
+	bool ok;
+
+	if (!sink || !src) {
+		if (sink)
+			gst_object_unref(sink);
+		if (src)
+			gst_object_unref(src);
+		return false;
+	}
+	/* Our payload types and codec, also when answering. */
+	if (g_object_class_find_property(G_OBJECT_GET_CLASS(sink),
+					 "transceiver"))
+		g_object_get(sink, "transceiver", &trans, NULL);
+	if (trans) {
+		g_object_set(trans, "codec-preferences", caps, NULL);
+		g_object_unref(trans);
+	}
+	ok = gst_pad_link(src, sink) == GST_PAD_LINK_OK;
+	gst_object_unref(src);
+	gst_object_unref(sink);
+	return ok;
+}
+
+/* ---- sources -------------------------------------------------------- */
+
+static void on_decoded_pad(GstElement *decodebin, GstPad *pad, gpointer p)
+{
+	GstElement *next = p;
+	GstPad *sink = gst_element_get_static_pad(next, "sink");
+	GstCaps *caps = gst_pad_get_current_caps(pad);
+
+	(void)decodebin;
+	if (!caps)
+		caps = gst_pad_query_caps(pad, NULL);
+	if (g_str_has_prefix(
+		    gst_structure_get_name(gst_caps_get_structure(caps, 0)),
+		    "audio/") &&
+	    !gst_pad_is_linked(sink))
+		gst_pad_link(pad, sink);
+	gst_caps_unref(caps);
+	gst_object_unref(sink);
+}
+
+/* The source, linked into convert; *paced when it is not live. */
+static int build_source(struct media *m, GstElement *convert, bool *paced)
+{
+	const struct media_config *c = &m->cfg;
+	GstElement *src = NULL, *mix = NULL;
+	int err = 0;
+
+	*paced = false;
+	switch (c->source) {
+	case MEDIA_SOURCE_TONE:
+		if (c->tone_count > 1) {
+			mix = make(m, "audiomixer", &err);
+			if (!mix || !gst_element_link(mix, convert))
+				return err ? err : EIO;
+		}
+		for (size_t i = 0; i < c->tone_count; i++) {
+			src = make(m, "audiotestsrc", &err);
+			if (!src)
+				return err;
+			g_object_set(src, "is-live", TRUE, "freq", c->tone_hz[i],
+				     "volume", 0.5 / (double)c->tone_count,
+				     "samplesperbuffer", 960, NULL);
+			if (!gst_element_link(src, mix ? mix : convert))
+				return EIO;
+		}
+		if (c->tone_count)
+			return 0;
+		/* no frequency: silence */
+		__attribute__((fallthrough));
+	case MEDIA_SOURCE_SILENCE:
+		src = make(m, "audiotestsrc", &err);
+		if (!src)
+			return err;
+		g_object_set(src, "is-live", TRUE, "wave", 4 /* silence */,
+			     "samplesperbuffer", 960, NULL);
+		return gst_element_link(src, convert) ? 0 : EIO;
+	case MEDIA_SOURCE_FILE: {
+		GstElement *dec;
+
+		src = make(m, "filesrc", &err);
+		dec = make(m, "decodebin", &err);
+		if (!src || !dec)
+			return err;
+		g_object_set(src, "location", c->source_path, NULL);
+		if (!gst_element_link(src, dec))
+			return EIO;
+		g_signal_connect(dec, "pad-added", G_CALLBACK(on_decoded_pad),
+				 convert);
+		*paced = true;
+		return 0;
+	}
+	case MEDIA_SOURCE_FD: {
+		GstElement *parse;
+
+		src = make(m, "fdsrc", &err);
+		parse = make(m, "rawaudioparse", &err);
+		if (!src || !parse)
+			return err;
+		g_object_set(src, "fd", c->source_fd, NULL);
+		gst_util_set_object_arg(G_OBJECT(parse), "pcm-format", "s16le");
+		g_object_set(parse, "use-sink-caps", FALSE, "sample-rate",
+			     48000, "num-channels", 1, NULL);
+		*paced = true;
+		return chain(src, parse, convert, NULL) ? 0 : EIO;
+	}
+	case MEDIA_SOURCE_DEVICE:
+		src = make(m, c->source_device ? "pulsesrc" : "autoaudiosrc",
+			   &err);
+		if (!src)
+			return err;
+		if (c->source_device)
+			g_object_set(src, "device", c->source_device, NULL);
+		return gst_element_link(src, convert) ? 0 : EIO;
+	}
+	return EINVAL;
+}
+
+static GstPadProbeReturn on_source_eos(GstPad *pad, GstPadProbeInfo *info,
+				       gpointer p)
+{
+	(void)pad;
+	if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS)
+		media_signal(p, MEDIA_EVENT_ENDED);
+	return GST_PAD_PROBE_OK;
+}
+
+static int build_send_audio(struct media *m)
+{
+	struct media_codec_choice *c = &m->codec;
+	GstElement *convert, *resample, *caps, *sync = NULL, *enc, *pay, *mux,
+		*gate, *last;
+	GstCaps *rtp;
+	GstPad *pad;
+	bool paced;
+	int err = 0;
+	bool opus = !strcmp(c->name, "OPUS");
+
+	convert = make(m, "audioconvert", &err);
+	resample = make(m, "audioresample", &err);
+	caps = audio_caps(m, c->clock, false, &err);
+	enc = make(m, opus ? "opusenc" : c->name[3] == 'U' ? "mulawenc"
+							    : "alawenc",
+		   &err);
+	pay = make(m, opus ? "rtpopuspay" : c->name[3] == 'U' ? "rtppcmupay"
+							       : "rtppcmapay",
+		   &err);
+	mux = make(m, "rtpdtmfmux", &err);
+	gate = valve(m, 0, &err);
+	if (err)
+		return err;
+	err = build_source(m, convert, &paced);
+	if (err)
+		return err;
+	if (paced) {
+		/* A file or descriptor is read at the pace of the clock, from
+		 * its start once the session is connected: held back until
+		 * then, its clock starting with its first buffer. */
+		sync = make(m, "clocksync", &err);
+		if (!sync)
+			return err;
+		g_object_set(sync, "sync-to-first", TRUE, NULL);
+		m->held_pad = gst_element_get_static_pad(sync, "sink");
+		m->held_probe = gst_pad_add_probe(
+			m->held_pad,
+			GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER |
+				GST_PAD_PROBE_TYPE_BUFFER_LIST,
+			NULL, NULL, NULL);
+	}
+	g_object_set(pay, "pt", c->pt, NULL);
+	if (opus)
+		gst_util_set_object_arg(G_OBJECT(enc), "audio-type", "voice");
+	/* The valve before the encoder: what it holds back leaves no gap in
+	 * the RTP sequence numbers (the peer would count it as loss). */
+	last = sync ? chain(convert, resample, caps, sync, gate, enc, pay, mux,
+			    NULL)
+		    : chain(convert, resample, caps, gate, enc, pay, mux, NULL);
+	if (!last)
+		return EIO;
+	pad = gst_element_get_static_pad(caps, "src");
+	gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+			  on_source_eos, m, NULL);
+	gst_object_unref(pad);
+	if (c->te_pt >= 0) {
+		GstPad *src, *sink;
+
+		m->dtmfsrc = make(m, "rtpdtmfsrc", &err);
+		if (!m->dtmfsrc)
+			return err;
+		g_object_set(m->dtmfsrc, "pt", c->te_pt, "clock-rate",
+			     c->te_clock, NULL);
+		src = gst_element_get_static_pad(m->dtmfsrc, "src");
+		sink = gst_element_request_pad_simple(mux, "priority_sink_%u");
+		if (!sink || gst_pad_link(src, sink) != GST_PAD_LINK_OK)
+			err = EIO;
+		gst_object_unref(src);
+		if (sink)
+			gst_object_unref(sink);
+		if (err)
+			return err;
+		/* Started by the first digit: its caps on the mux would
+		 * otherwise race with the audio's, and webrtcbin offers what
+		 * its pad saw last (telephone-event alone). */
+		gst_element_set_locked_state(m->dtmfsrc, TRUE);
+	}
+	rtp = gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING,
+				  "audio", "encoding-name", G_TYPE_STRING,
+				  c->name, "payload", G_TYPE_INT, c->pt,
+				  "clock-rate", G_TYPE_INT, c->clock, NULL);
+	if (opus)
+		gst_caps_set_simple(rtp, "encoding-params", G_TYPE_STRING, "2",
+				    NULL);
+	/* The events share the stream: webrtcbin's pad must take them. */
+	if (c->te_pt >= 0)
+		gst_caps_append_structure(
+			rtp, gst_structure_new("application/x-rtp", "media",
+					       G_TYPE_STRING, "audio",
+					       "encoding-name", G_TYPE_STRING,
+					       "TELEPHONE-EVENT", "payload",
+					       G_TYPE_INT, c->te_pt,
+					       "clock-rate", G_TYPE_INT,
+					       c->te_clock, NULL));
+	err = link_to_webrtc(m, mux, rtp) ? 0 : EIO;
+	gst_caps_unref(rtp);
+	return err;
+}
+
+static int build_send_video(struct media *m)
+{
+	GstElement *src, *caps, *enc, *pay, *gate;
+	GstCaps *raw, *rtp;
+	int err = 0;
+
+	src = make(m, "videotestsrc", &err);
+	caps = make(m, "capsfilter", &err);
+	enc = make(m, "vp8enc", &err);
+	pay = make(m, "rtpvp8pay", &err);
+	gate = valve(m, 1, &err);
+	if (err)
+		return err;
+	g_object_set(src, "is-live", TRUE, NULL);
+	raw = gst_caps_new_simple("video/x-raw", "width", G_TYPE_INT, 320,
+				  "height", G_TYPE_INT, 240, "framerate",
+				  GST_TYPE_FRACTION, 15, 1, NULL);
+	g_object_set(caps, "caps", raw, NULL);
+	gst_caps_unref(raw);
+	g_object_set(enc, "deadline", (gint64)1, NULL);
+	g_object_set(pay, "pt", m->codec.video_pt, NULL);
+	if (!chain(src, caps, enc, pay, gate, NULL))
+		return EIO;
+	rtp = gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING,
+				  "video", "encoding-name", G_TYPE_STRING,
+				  "VP8", "payload", G_TYPE_INT,
+				  m->codec.video_pt, "clock-rate", G_TYPE_INT,
+				  90000, NULL);
+	err = link_to_webrtc(m, gate, rtp) ? 0 : EIO;
+	gst_caps_unref(rtp);
+	return err;
+}
+
+/* ---- sinks ---------------------------------------------------------- */
+
+static GstPadProbeReturn on_first_audio(GstPad *pad, GstPadProbeInfo *info,
+					gpointer p)
+{
+	struct media *m = p;
+
+	(void)pad;
+	(void)info;
+	if (!g_atomic_int_exchange(&m->first_audio, 1))
+		media_signal(m, MEDIA_EVENT_CONNECTED);
+	return GST_PAD_PROBE_REMOVE;
+}
+
+static int build_recv_audio(struct media *m)
+{
+	const struct media_config *c = &m->cfg;
+	GstElement *convert, *resample, *caps, *gate, *sink, *first;
+	GstPad *pad;
+	int err = 0;
+
+	convert = make(m, "audioconvert", &err);
+	resample = make(m, "audioresample", &err);
+	caps = audio_caps(m, 48000, true, &err);
+	gate = valve(m, 2, &err);
+	if (err)
+		return err;
+	switch (c->sink) {
+	case MEDIA_SINK_WAV:
+		m->wavenc = make(m, "wavenc", &err);
+		sink = make(m, "filesink", &err);
+		if (err)
+			return err;
+		g_object_set(sink, "location", c->sink_path, NULL);
+		first = m->wavenc;
+		if (!gst_element_link(m->wavenc, sink))
+			return EIO;
+		break;
+	case MEDIA_SINK_FD:
+		first = sink = make(m, "fdsink", &err);
+		if (sink)
+			g_object_set(sink, "fd", c->sink_fd, NULL);
+		break;
+	case MEDIA_SINK_DEVICE:
+		first = sink = make(m, c->sink_device ? "pulsesink"
+						      : "autoaudiosink",
+				    &err);
+		if (sink && c->sink_device)
+			g_object_set(sink, "device", c->sink_device, NULL);
+		break;
+	default:
+		first = sink = make(m, "fakesink", &err);
+		break;
+	}
+	if (err)
+		return err;
+	/* Sinks appear in a running live pipeline: no preroll; files and
+	 * descriptors are written as audio is decoded. */
+	g_object_set(sink, "async", FALSE, NULL);
+	if (c->sink != MEDIA_SINK_DEVICE)
+		g_object_set(sink, "sync", FALSE, NULL);
+	if (!chain(convert, resample, caps, gate, first, NULL))
+		return EIO;
+	pad = gst_element_get_static_pad(gate, "src");
+	gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_first_audio, m,
+			  NULL);
+	gst_object_unref(pad);
+	m->recv_head = convert;
+	return 0;
+}
+
+int media_io_build(struct media *m)
+{
+	int err = build_send_audio(m);
+
+	if (!err && m->codec.video_pt >= 0)
+		err = build_send_video(m);
+	for (unsigned i = 0; !err && i < m->decline_count; i++) {
+		GstWebRTCRTPTransceiver *t = NULL;
+
+		/* Declined video: an inactive transceiver, never a port-0
+		 * m-line (that breaks set-local-description in 1.22). */
+		g_signal_emit_by_name(m->webrtc, "add-transceiver",
+				      GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_INACTIVE,
+				      m->decline[i], &t);
+		if (t)
+			gst_object_unref(t);
+	}
+	for (unsigned i = 0; i < m->decline_count; i++)
+		gst_caps_unref(m->decline[i]);
+	m->decline_count = 0;
+	if (!err)
+		err = build_recv_audio(m);
+	return err;
+}
+
+/* A streaming thread: webrtcbin has a stream for us. */
+void media_io_pad_added(GstElement *webrtc, GstPad *pad, gpointer p)
+{
+	struct media *m = p;
+	GstElement *q, *depay = NULL, *dec = NULL, *end = NULL;
+	const gchar *enc = "";
+	GstCaps *caps;
+	GstPad *sink;
+	int err = 0;
+
+	(void)webrtc;
+	if (GST_PAD_DIRECTION(pad) != GST_PAD_SRC)
+		return;
+	caps = gst_pad_get_current_caps(pad);
+	if (!caps)
+		caps = gst_pad_query_caps(pad, NULL);
+	if (caps && !gst_caps_is_empty(caps))
+		enc = gst_structure_get_string(gst_caps_get_structure(caps, 0),
+					       "encoding-name");
+	if (!enc)
+		enc = "";
+	q = make(m, "queue", &err);
+	if (!g_ascii_strcasecmp(enc, "OPUS")) {
+		depay = make(m, "rtpopusdepay", &err);
+		dec = make(m, "opusdec", &err);
+	} else if (!g_ascii_strcasecmp(enc, "PCMU")) {
+		depay = make(m, "rtppcmudepay", &err);
+		dec = make(m, "mulawdec", &err);
+	} else if (!g_ascii_strcasecmp(enc, "PCMA")) {
+		depay = make(m, "rtppcmadepay", &err);
+		dec = make(m, "alawdec", &err);
+	} else if (!g_ascii_strcasecmp(enc, "TELEPHONE-EVENT")) {
+		/* It posts "dtmf-event" messages on the bus. */
+		depay = make(m, "rtpdtmfdepay", &err);
+	}
+	if (caps)
+		gst_caps_unref(caps);
+	if (err)
+		goto fail;
+	if (dec && !g_atomic_int_compare_and_exchange(&m->recv_linked, 0, 1))
+		dec = NULL; /* a second audio stream is not played */
+	if (!dec) {
+		end = make(m, "fakesink", &err);
+		if (!end)
+			goto fail;
+		g_object_set(end, "async", FALSE, "sync", FALSE, NULL);
+	}
+	if (!(depay ? dec ? chain(q, depay, dec, m->recv_head, NULL)
+			  : chain(q, depay, end, NULL)
+		    : chain(q, end, NULL)))
+		goto fail;
+	if (end)
+		gst_element_sync_state_with_parent(end);
+	if (dec)
+		gst_element_sync_state_with_parent(dec);
+	if (depay)
+		gst_element_sync_state_with_parent(depay);
+	gst_element_sync_state_with_parent(q);
+	sink = gst_element_get_static_pad(q, "sink");
+	if (gst_pad_link(pad, sink) != GST_PAD_LINK_OK)
+		err = EIO;
+	gst_object_unref(sink);
+	if (!err)
+		return;
+fail:
+	media_fail(m, err ? err : EIO, "cannot play the %s stream",
+		   *enc ? enc : "incoming");
+}
+
+/* Before the pipeline stops: a WAV file gets its final header. */
+void media_io_finish(struct media *m)
+{
+	GstPad *pad;
+
+	if (!m->wavenc || !g_atomic_int_get(&m->first_audio))
+		return;
+	pad = gst_element_get_static_pad(m->wavenc, "sink");
+	gst_pad_send_event(pad, gst_event_new_eos());
+	gst_object_unref(pad);
+}
