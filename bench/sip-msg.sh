@@ -29,7 +29,7 @@ cd "$BENCH_DIR" || exit 1
 sink=$!
 trap 'kill $sink 2>/dev/null' EXIT
 for i in $(seq 50); do
-	grep -q '^registered$' sink.out && break
+	grep -qs '^registered$' sink.out && break
 	sleep 0.1
 done
 grep -q '^registered$' sink.out || { cat sink.err >&2; exit 1; }
