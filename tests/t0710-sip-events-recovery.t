@@ -21,11 +21,6 @@ normalise() {
 	sed -e 's/"reason":"[^"]*","retry_ms":\(1000\|2000\)}/"reason":R,"retry_ms":N}/'
 }
 
-# since NAME: the lines of NAME.out after the count saved in NAME.before.
-since() {
-	tail -n +$(($(cat "$1.before") + 1)) "$1.out"
-}
-
 test_expect_success 'sip-events is registered and gets messages' '
 	events_start a -c bob.conf $FAST &&
 	wait_line a.out registration/ok &&
@@ -39,7 +34,7 @@ test_expect_success 'Kamailio dies: disconnected with the next retry, notready, 
 	wc -l <a.out >a.before &&
 	kamailio_kill &&
 	wait_line a.out registration/unregistered &&
-	since a >new &&
+	events_since a >new &&
 	check_ts new &&
 	events_of new | sed 3q >actual &&
 	cat >expect <<-EOF &&
@@ -56,7 +51,7 @@ test_expect_success 'while the server is down it keeps trying, one event per att
 	wait_line a.out "connection refused" 2 &&
 	kill -0 "$(cat a.pid)" &&
 	! test -s a.rc &&
-	since a | sed 2q >new &&
+	events_since a | sed 2q >new &&
 	events_of new >actual &&
 	cat >expect <<-EOF &&
 	{"topic":"transport/disconnected","server":"$KAM_WS_URL","reason":"connection refused","retry_ms":N}
@@ -71,7 +66,7 @@ test_expect_success 'Kamailio is back: connected, idle, registered again; messag
 	kamailio_restart &&
 	wait_line a.out registration/ok 2 10 &&
 	kamailio_wait_contacts bob 1 &&
-	since a >new &&
+	events_since a >new &&
 	events_of new | grep -v transport/disconnected >actual &&
 	cat >expect <<-EOF &&
 	{"topic":"transport/connected","server":"$KAM_WS_URL"}

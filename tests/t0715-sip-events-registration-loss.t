@@ -16,11 +16,6 @@ events_bob_conf
 # that the refresh comes 5 s after each registration.
 FAST="-o websocket.connection_recovery_min_interval=1 -o websocket.connection_recovery_max_interval=1 -o registration.expiry=10"
 
-# since NAME: the lines of NAME.out after the count saved in NAME.before.
-since() {
-	tail -n +$(($(cat "$1.before") + 1)) "$1.out"
-}
-
 # freeze / thaw: SIGSTOP / SIGCONT every process of the current Kamailio.
 freeze() {
 	perl -e 'kill "STOP", -$ARGV[0] or die "kill: $!\n"' "$(kamailio_pid)"
@@ -47,7 +42,7 @@ test_expect_success 'a refresh waits on a frozen proxy, which is killed: unregis
 	wait_line a.err "^sip-events: > REGISTER " $((n + 1)) 10 &&
 	kamailio_kill &&
 	wait_line a.out registration/unregistered &&
-	since a >new &&
+	events_since a >new &&
 	check_ts new &&
 	events_of new | sed 3q >actual &&
 	cat >expect <<-EOF &&
@@ -62,7 +57,7 @@ test_expect_success 'the proxy restarted: registration/ok again, messages flow' 
 	wc -l <a.out >a.before &&
 	kamailio_restart &&
 	wait_line a.out registration/ok 2 10 &&
-	since a >new &&
+	events_since a >new &&
 	events_of new | grep -v transport/disconnected >actual &&
 	cat >expect <<-EOF &&
 	{"topic":"transport/connected","server":"$KAM_WS_URL"}
@@ -88,7 +83,7 @@ test_expect_success 'a frozen proxy lets the binding run out: unregistered (expi
 	wait_line a.out registration/unregistered 2 10 &&
 	thaw &&
 	wait_line a.out registration/ok 3 10 &&
-	since a >new &&
+	events_since a >new &&
 	events_of new >actual &&
 	cat >expect <<-EOF &&
 	{"topic":"registration/unregistered","aor":"sip:bob@127.0.0.1","reason":"expired"}

@@ -33,7 +33,7 @@ normalise() {
 
 # since NAME: the event lines of NAME.out after the count in NAME.before.
 since() {
-	tail -n +$(($(cat "$1.before") + 1)) "$1.out" >"$1.new" &&
+	events_since "$1" >"$1.new" &&
 	events_of "$1.new" | normalise
 }
 

@@ -99,6 +99,12 @@ events_kill_all() {
 }
 test_when_finished events_kill_all
 
+# events_since NAME: the lines of NAME.out after the count saved in
+# NAME.before (wc -l <NAME.out >NAME.before marks a point in the output).
+events_since() {
+	tail -n +$(($(cat "$1.before") + 1)) "$1.out"
+}
+
 wait_line() {
 	wl_n=$((${4:-10} * 10))
 	while [ "$(grep -c -E -e "$2" "$1" 2>/dev/null)" -lt "${3:-1}" ]; do
