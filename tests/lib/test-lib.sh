@@ -62,6 +62,14 @@ trap 'test_run_cleanup; exit 130' INT TERM
 
 test_say_failure_log() {
 	sed 's/^/#   /' "$TRASH/.test-log" >&2
+	# The files a test's commands write (TEST_SHOW_ON_FAILURE, by default
+	# "out err"): their ends are shown too, since a helper whose output
+	# went to a file fails silently otherwise.
+	for f in ${TEST_SHOW_ON_FAILURE-out err}; do
+		[ -f "$TRASH/$f" ] || continue
+		echo "#   --- $f (last 40 lines):" >&2
+		tail -n 40 "$TRASH/$f" | sed 's/^/#   /' >&2
+	done
 }
 
 test_eval_body() {
