@@ -1,0 +1,90 @@
+/* webrtc-check's result model; see check.h. */
+#include "check.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static void one_line(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
+void check_init(struct check_result *r, const char *suite, const char *fmt,
+		...)
+{
+	va_list ap;
+
+	memset(r, 0, sizeof(*r));
+	r->suite = suite;
+	r->state = CHECK_SKIP;
+	va_start(ap, fmt);
+	vsnprintf(r->name, sizeof(r->name), fmt, ap);
+	va_end(ap);
+	one_line(r->name);
+}
+
+void check_set(struct check_result *r, enum check_state state,
+	       const char *fmt, ...)
+{
+	va_list ap;
+
+	r->state = state;
+	va_start(ap, fmt);
+	vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
+	va_end(ap);
+	one_line(r->reason);
+}
+
+int check_figure_add(struct check_result *r, const char *name, double value,
+		     const char *unit)
+{
+	struct check_figure *f;
+	size_t n = name ? strlen(name) : 0;
+
+	if (!n || n >= sizeof(f->name) || strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") != n)
+		return EINVAL;
+	if (r->figure_count >= CHECK_FIGURES_MAX)
+		return ENOSPC;
+	f = &r->figures[r->figure_count++];
+	memcpy(f->name, name, n + 1);
+	f->value = value;
+	snprintf(f->unit, sizeof(f->unit), "%s", unit ? unit : "");
+	return 0;
+}
+
+void check_start(const struct check_sink *sink, const struct check_result *r)
+{
+	if (sink && sink->start_h)
+		sink->start_h(r->suite, r->name, sink->arg);
+}
+
+void check_report(const struct check_sink *sink, const struct check_result *r)
+{
+	if (sink && sink->report_h)
+		sink->report_h(r, sink->arg);
+}
+
+const char *check_state_name(enum check_state state)
+{
+	switch (state) {
+	case CHECK_PASS: return "pass";
+	case CHECK_WARN: return "warn";
+	case CHECK_FAIL: return "fail";
+	case CHECK_SKIP: return "skip";
+	}
+	return "?";
+}
+
+static int rank(enum check_state s)
+{
+	return s == CHECK_FAIL ? 3 : s == CHECK_WARN ? 2 : s == CHECK_PASS ? 1 : 0;
+}
+
+enum check_state check_worst(enum check_state a, enum check_state b)
+{
+	return rank(a) >= rank(b) ? a : b;
+}
