@@ -18,6 +18,11 @@
  *     --ca FILE           tls.ca_file
  *     --relay TURN-URL    relay-only through TURN-URL
  *                         (user and password: $UA_CALL_TURN_USER, _PASS)
+ *     --times             print timings and resource use on stderr, for
+ *                         bench/call.sh: "times dial_ms=D media_ms=M
+ *                         media_epoch_ns=N" at the first audio (since
+ *                         call_dial, since main), "rusage cpu_s=C
+ *                         maxrss_kib=R wall_s=W" at the end
  *
  * Prints one line per event ("registered", "incoming FROM", "progress
  * 180", "answered", "media", "dtmf 5 info", "hold", "held", "ended
@@ -30,6 +35,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <time.h>
 
 static struct ua *ua;
 static struct calls *calls;
@@ -39,10 +46,25 @@ static unsigned reject_status, answer_after, seconds, hangup_after;
 static bool info, hold;
 static int exit_code = SIPWS_EXIT_TIMEOUT;
 static struct loop_timer t_answer, t_hangup, t_dtmf, t_hold;
-static bool held_once, media_seen;
+static bool held_once, media_seen, times;
+static uint64_t t_main_us, t_dial_us;
+
+static uint64_t epoch_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 static void say(const char *fmt, const char *a, unsigned n)
 {
+	if (times) {
+		fprintf(stderr, "at %.1f ms: ",
+			(double)(loop_now_us() - t_main_us) / 1000.0);
+		fprintf(stderr, fmt, a, n);
+		fputc('\n', stderr);
+	}
 	printf(fmt, a, n);
 	putchar('\n');
 	fflush(stdout);
@@ -116,6 +138,12 @@ static void on_call(const struct call_event *ev, void *arg)
 	case CALL_EVENT_MEDIA:
 		say("media %s", call_codec(ev->call) ? call_codec(ev->call) : "-", 0);
 		media_seen = true;
+		if (times)
+			fprintf(stderr, "times dial_ms=%.1f media_ms=%.1f "
+					"media_epoch_ns=%llu\n",
+				(double)(loop_now_us() - t_dial_us) / 1000.0,
+				(double)(loop_now_us() - t_main_us) / 1000.0,
+				(unsigned long long)epoch_ns());
 		if (dtmf)
 			loop_timer_start(&t_dtmf, l, 300, dtmf_cb, NULL);
 		if (hold)
@@ -183,6 +211,7 @@ static void on_reg(const struct reg_event *ev, void *arg)
 	if (ev->type == REG_REGISTERED && !ev->refresh) {
 		say("registered%s", "", 0);
 		if (dial) {
+			t_dial_us = loop_now_us();
 			err = call_dial(calls, dial, &the_call);
 			if (err) {
 				say("dial failed %s", strerror(err), 0);
@@ -217,6 +246,7 @@ int main(int argc, char **argv)
 		{"no-answer", required_argument, NULL, 'n'},
 		{"ca", required_argument, NULL, 'c'},
 		{"relay", required_argument, NULL, 'R'},
+		{"times", no_argument, NULL, 'T'},
 		{NULL, 0, NULL, 0},
 	};
 	static const char *const loopback[] = {"127.0.0.1"};
@@ -227,8 +257,10 @@ int main(int argc, char **argv)
 	const char *pass = getenv("UA_CALL_PASSWORD"), *ca = NULL;
 	char text[2048], reason[256] = "cannot start";
 	double tone = 440;
+	struct rusage ru;
 	int c, err;
 
+	t_main_us = loop_now_us();
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a': answer_after = (unsigned)atoi(optarg); break;
@@ -250,6 +282,7 @@ int main(int argc, char **argv)
 			break;
 		case 's': seconds = (unsigned)atoi(optarg); break;
 		case 't': tone = atof(optarg); break;
+		case 'T': times = true; break;
 		case 'w':
 			ccfg.media.sink = MEDIA_SINK_WAV;
 			ccfg.media.sink_path = optarg;
@@ -296,6 +329,13 @@ int main(int argc, char **argv)
 		err = ua_run(ua);
 	calls_free(calls);
 	ua_free(ua);
+	if (times && getrusage(RUSAGE_SELF, &ru) == 0)
+		fprintf(stderr, "rusage cpu_s=%.3f maxrss_kib=%ld wall_s=%.3f\n",
+			(double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+				(double)(ru.ru_utime.tv_usec +
+					 ru.ru_stime.tv_usec) / 1e6,
+			ru.ru_maxrss,
+			(double)(loop_now_us() - t_main_us) / 1e6);
 	if (err) {
 		fprintf(stderr, "ua-call: %s (%s)\n", reason, strerror(err));
 		return SIPWS_EXIT_SOFTWARE;
