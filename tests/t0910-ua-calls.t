@@ -93,7 +93,7 @@ bob_wait() {
 	test "$(cat bob.rc)" = "$1" ||
 		{ echo "bob exited $(cat bob.rc), not $1"; return 1; }
 }
-TEST_SHOW_ON_FAILURE="alice.out alice.err bob.out bob.err"
+TEST_SHOW_ON_FAILURE="alice.out alice.err bob.out bob.err bob2.out bob2.err"
 
 test_expect_success 'a call: tones both ways, alice hangs up, both exit 0' '
 	bob --wav b.wav &&
@@ -198,6 +198,30 @@ test_expect_success 'alice hangs up while it rings: CANCEL, both exit 0' '
 	printf "registered\nprogress 180\nended hung up 487\n" >expect &&
 	test_cmp expect alice.out &&
 	test_grep "^ended cancelled 487\$" bob.out
+'
+
+test_expect_success 'two devices of bob: the first to answer wins, the other hears "elsewhere"' '
+	(UA_CALL_PASSWORD=$KAM_BOB_PASSWORD timeout 40 "$UA_CALL" \
+		"$KAM_WS_URL" sip:bob@127.0.0.1 --answer-after 20000 \
+		>bob2.out 2>bob2.err; echo $? >bob2.rc) &
+	kamailio_wait_contacts bob 1 10 &&
+	rm -f bob.rc bob.out &&
+	(UA_CALL_PASSWORD=$KAM_BOB_PASSWORD timeout 40 "$UA_CALL" \
+		"$KAM_WS_URL" sip:bob@127.0.0.1 --tone 660 \
+		>bob.out 2>bob.err; echo $? >bob.rc) &
+	kamailio_wait_contacts bob 2 10 &&
+	alice --dial sip:bob@127.0.0.1 --seconds 1 &&
+	bob_wait 0 &&
+	i=0 &&
+	while ! test -s bob2.rc; do
+		i=$((i + 1)) && test $i -lt 100 && sleep 0.1 || return 1
+	done &&
+	test "$(cat bob2.rc)" = 0 &&
+	test_grep "^media OPUS\$" alice.out &&
+	test_grep "^ended peer hung up 0\$" bob.out &&
+	printf "registered\nincoming sip:alice@127.0.0.1\nended cancelled 487\n" >expect &&
+	test_cmp expect bob2.out &&
+	test_grep "^ua-call: answered elsewhere\$" bob2.err
 '
 
 test_expect_success 'a tampered fingerprint in the offer: bob refuses (79), hangs up' '
