@@ -1046,6 +1046,14 @@ void calls_free(struct calls *cs)
 	media_prepare_wait();
 }
 
+int calls_set_media(struct calls *cs, const struct media_config *media)
+{
+	if (cs == NULL || media == NULL)
+		return EINVAL;
+	cs->cfg.media = *media;
+	return 0;
+}
+
 size_t calls_count(const struct calls *cs)
 {
 	return cs != NULL ? cs->count : 0;

@@ -91,6 +91,10 @@ int calls_alloc(struct calls **csp, struct ua *ua,
 		const struct calls_config *cfg);
 /* Every call ends at once (no event, nothing sent); NULL is ignored. */
 void calls_free(struct calls *cs);
+/* The media session of the calls dialled or answered from now on (a
+ * recording file or descriptor per call); copied, its strings must last
+ * until then. EINVAL for NULL. */
+int calls_set_media(struct calls *cs, const struct media_config *media);
 /* Calls in progress. */
 size_t calls_count(const struct calls *cs);
 

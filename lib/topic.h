@@ -21,10 +21,14 @@
 /* Calls (JSCommunicator: jsc/call/...). */
 #define TOPIC_CALL_INCOMING "call/incoming"   /* ringing here */
 #define TOPIC_CALL_OUTGOING "call/outgoing"
+#define TOPIC_CALL_PROGRESS "call/progress"   /* 18x: ringing there */
 #define TOPIC_CALL_CONNECTED "call/connected"
+#define TOPIC_CALL_MEDIA "call/media"         /* audio flows, verified */
 #define TOPIC_CALL_FAILED "call/failed"
 #define TOPIC_CALL_END "call/end"             /* cancelled, answered elsewhere, hung up */
 #define TOPIC_CALL_DTMF "call/dtmf"
+#define TOPIC_CALL_HOLD "call/hold"           /* on hold (either side) */
+#define TOPIC_CALL_UNHOLD "call/unhold"
 /* Instant messages (JsSIP: newMessage). */
 #define TOPIC_MESSAGE_INCOMING "message/incoming"
 

@@ -1,0 +1,244 @@
+#!/bin/sh
+test_description='sip-call: calls from the shell through the project'"'"'s
+Kamailio, sip-call against sip-call --answer: each side plays its own tone
+and records what comes (frequency and length checked with sox); DTMF both
+ways by RFC 4733 and by INFO; hangup from either side; busy, declined, no
+answer, not found and CANCEL with their exit codes; --control; a relay-only
+call through coturn and a wrong TURN password (79). Everything runs inside
+a loopback-only network namespace.'
+
+# A network namespace with only lo (see t0900, t0910). The script runs
+# itself again inside one (root needed).
+if [ -z "${MEDIA_TEST_NETNS:-}" ]; then
+	if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1 &&
+	   command -v ip >/dev/null 2>&1; then
+		MEDIA_TEST_NETNS=1 exec unshare --net sh -c \
+			'ip link set lo up && exec sh "$0" "$@"' "$0" "$@"
+	fi
+	MEDIA_TEST_NETNS=none
+fi
+. "$SIPWS_SOURCE/tests/lib/test-lib.sh"
+
+[ "$MEDIA_TEST_NETNS" = 1 ] ||
+	test_skip_all 'needs root, unshare(1) and ip(8) for a loopback-only network namespace'
+command -v sox >/dev/null 2>&1 || test_skip_all 'sox(1) is missing'
+command -v turnserver >/dev/null 2>&1 || test_skip_all 'coturn is missing'
+gst-inspect-1.0 webrtcbin >/dev/null 2>&1 ||
+	test_skip_all 'GStreamer webrtcbin is missing (gstreamer1.0-plugins-bad)'
+. "$SIPWS_SOURCE/tests/lib/kamailio.sh"
+
+ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export ASAN_OPTIONS
+
+# The strongest frequency of a recording and its length (see t0910).
+wav_freq() {
+	sox "$@" -n stat -freq 2>&1 |
+		awk 'NF == 2 && $1 > 0 { p[$1] += $2 }
+		     END { for (f in p) if (p[f] > max) { max = p[f]; best = f }
+			   print best }'
+}
+wav_length() {
+	sox "$@" -n stat 2>&1 | sed -n 's/^Length (seconds): *//p'
+}
+between() {
+	awk -v v="$1" -v lo="$2" -v hi="$3" \
+		'BEGIN { if (v == "" || v < lo || v > hi) { print "not in [" lo ", " hi "]: " v; exit 1 } }'
+}
+# The events of a file without their time stamps, only the members named
+# (jq-free: the tool writes members in a fixed order).
+topics() {
+	sed -n 's/^{"ts":"[^"]*","topic":"\([^"]*\)".*/\1/p' "$1"
+}
+
+kamailio_start
+
+# One configuration per account; the passwords in files only we read.
+for u in alice bob carol; do
+	eval "pass=\$KAM_$(echo $u | tr a-z A-Z)_PASSWORD"
+	{
+		echo "websocket.servers = $KAM_WS_URL"
+		echo "[user]"
+		echo "uri = sip:$u@127.0.0.1"
+		echo "sip_auth_password = $pass"
+	} >"$TRASH/$u.conf"
+	chmod 600 "$TRASH/$u.conf"
+done
+
+# bob ARGS...: sip-call --answer as bob in the background (bob.out,
+# bob.err, its status in bob.rc), once registered; alice ARGS...: sip-call
+# as alice in the foreground. Each at most 40 s, ICE on loopback only.
+bob() {
+	rm -f bob.rc bob.out &&
+	(timeout 40 sip-call -c "$TRASH/bob.conf" --ice-address 127.0.0.1 \
+		--answer "$@" >bob.out 2>bob.err; echo $? >bob.rc) &
+	kamailio_wait_contacts bob 1 10
+}
+alice() {
+	timeout 40 sip-call -c "$TRASH/alice.conf" --ice-address 127.0.0.1 \
+		"$@" >alice.out 2>alice.err
+}
+bob_wait() {
+	i=0 &&
+	while ! test -s bob.rc; do
+		i=$((i + 1)) && test $i -lt 400 && sleep 0.1 || return 1
+	done &&
+	test "$(cat bob.rc)" = "$1" ||
+		{ echo "bob exited $(cat bob.rc), not $1"; return 1; }
+}
+TEST_SHOW_ON_FAILURE="alice.out alice.err bob.out bob.err"
+
+test_expect_success 'a call: tones both ways, recorded, alice hangs up after 3 s' '
+	bob --play tone:660 --record "b-%Y.wav" &&
+	alice --play tone:440 --record a.wav --duration 3 bob &&
+	bob_wait 0 &&
+	printf "%s\n" call/outgoing call/progress call/connected call/media \
+		call/end >expect &&
+	topics alice.out >got &&
+	test_cmp expect got &&
+	printf "%s\n" registration/ok call/incoming call/connected call/media \
+		call/end >expect &&
+	topics bob.out >got &&
+	test_cmp expect got &&
+	test_grep "\"topic\":\"call/end\",\"peer\":\"sip:bob@127.0.0.1\",\"call_id\":\"[^\"]*\",\"cause\":\"hung up\",\"status\":null,\"reason\":\"hung up\",\"duration_ms\":3[0-9][0-9][0-9],\"codec\":\"OPUS\",\"packets_sent\":[1-9][0-9]*,\"packets_received\":[1-9][0-9]*," alice.out &&
+	test_grep "\"cause\":\"peer hung up\"" bob.out &&
+	test_grep "\"topic\":\"call/media\",\"codec\":\"OPUS\"}" bob.out &&
+	b=b-$(date +%Y).wav &&
+	between "$(wav_freq a.wav)" 650 670 &&
+	between "$(wav_freq $b)" 433 447 &&
+	between "$(wav_length a.wav)" 2.6 3.6 &&
+	between "$(wav_length $b)" 2.6 3.6 &&
+	test_cmp /dev/null alice.err
+'
+
+test_expect_success 'bob hangs up after 2 s: alice sees the BYE, both exit 0' '
+	bob --duration 2 &&
+	alice bob &&
+	bob_wait 0 &&
+	test_grep "\"cause\":\"peer hung up\"" alice.out &&
+	test_grep "\"cause\":\"hung up\"" bob.out
+'
+
+test_expect_success 'DTMF: RFC 4733 from alice with a pause, INFO from bob, in order' '
+	bob --dtmf "1#9" --dtmf-mode info &&
+	alice --duration 4 --dtmf "*0,D" bob &&
+	bob_wait 0 &&
+	printf "{\"topic\":\"call/dtmf\",\"digit\":\"%s\",\"mode\":\"rfc4733\"}\n" \
+		"*" 0 D >expect &&
+	sed -n "s/^{\"ts\":\"[^\"]*\",\(\"topic\":\"call\/dtmf\".*\)/{\1/p" \
+		bob.out >got &&
+	test_cmp expect got &&
+	printf "{\"topic\":\"call/dtmf\",\"digit\":\"%s\",\"mode\":\"info\"}\n" \
+		1 "#" 9 >expect &&
+	sed -n "s/^{\"ts\":\"[^\"]*\",\(\"topic\":\"call\/dtmf\".*\)/{\1/p" \
+		alice.out >got &&
+	test_cmp expect got
+'
+
+test_expect_success 'a WAV file played: the call ends with it, bob records it' '
+	sox -n -r 16000 -c 1 -b 16 play.wav synth 2 sine 880 &&
+	bob --record b.wav &&
+	alice --play play.wav bob &&
+	bob_wait 0 &&
+	test_grep "\"cause\":\"hung up\"" alice.out &&
+	between "$(wav_freq b.wav)" 870 890 &&
+	between "$(wav_length b.wav)" 1.7 2.8
+'
+
+test_expect_success 'audio from standard input (--play -), raw audio out (--record -)' '
+	bob --record - --events bob.events &&
+	sox -n -r 22050 -c 1 -b 16 -t wav - synth 2 sine 550 |
+		alice --play - bob &&
+	bob_wait 0 &&
+	test_grep "\"topic\":\"call/media\"" bob.events &&
+	sox -t raw -r 48000 -e signed -b 16 -c 1 bob.out b.wav &&
+	between "$(wav_freq b.wav)" 540 560 &&
+	between "$(wav_length b.wav)" 1.7 2.8 &&
+	test_grep "\"cause\":\"hung up\"" alice.out
+'
+
+test_expect_success 'raw audio from standard input (--play-raw -), text events' '
+	bob --record b.wav --format text &&
+	sox -n -r 48000 -c 1 -b 16 -e signed -t raw - synth 2 sine 330 |
+		alice --play-raw - --format text bob &&
+	bob_wait 0 &&
+	between "$(wav_freq b.wav)" 320 340 &&
+	grep " call/end " alice.out >end &&
+	test_grep "^[0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9][0-9][0-9] call/end peer=sip:bob@127.0.0.1 call_id=[^ ]* cause=hung up reason=hung up duration_ms=[0-9]* codec=OPUS packets_sent=" end
+'
+
+test_expect_success 'busy: bob rejects with 486, alice exits 2' '
+	bob --reject 486 &&
+	test_expect_code 2 alice bob &&
+	bob_wait 0 &&
+	test_grep "\"topic\":\"call/end\",.*\"cause\":\"failed\",\"status\":486," alice.out &&
+	test_grep "sip-call: sip:bob@127.0.0.1: 486 Busy Here" alice.err
+'
+
+test_expect_success 'declined: bob rejects with 603, alice exits 4' '
+	bob --reject 603 &&
+	test_expect_code 4 alice bob &&
+	bob_wait 0 &&
+	test_grep "\"status\":603," alice.out
+'
+
+test_expect_success 'not found (404) exits 5; a user not registered (480) exits 3' '
+	test_expect_code 5 alice sip:nobody@127.0.0.1 &&
+	test_grep "\"status\":404," alice.out &&
+	test_expect_code 3 alice carol &&
+	test_grep "\"status\":480," alice.out
+'
+
+test_expect_success 'no answer within 1.5 s: alice cancels and exits 3' '
+	bob --answer-after 20 &&
+	test_expect_code 3 alice --no-answer-timeout 1.5 bob &&
+	bob_wait 0 &&
+	test_grep "\"cause\":\"error\"" alice.out &&
+	test_grep "\"cause\":\"cancelled\",\"status\":487," bob.out
+'
+
+test_expect_success 'dialing.no_answer_timeout from the configuration' '
+	bob --answer-after 20 &&
+	test_expect_code 3 alice --set dialing.no_answer_timeout=1 bob &&
+	bob_wait 0
+'
+
+test_expect_success '--control: hangup while it rings is a CANCEL, both exit 0' '
+	bob --answer-after 20 &&
+	(sleep 1.5; echo hangup) | alice --control bob &&
+	bob_wait 0 &&
+	test_grep "\"cause\":\"hung up\",\"status\":487," alice.out &&
+	test_grep "\"cause\":\"cancelled\"" bob.out
+'
+
+test_expect_success '--control: dtmf, hold, unhold, hangup in a call' '
+	bob &&
+	{ sleep 2; echo "dtmf 42"; sleep 1; echo hold; sleep 1.5;
+	  echo unhold; sleep 1.5; echo hangup; } | alice --control bob &&
+	bob_wait 0 &&
+	printf "%s\n" call/outgoing call/progress call/connected call/media \
+		call/hold call/unhold call/end >expect &&
+	topics alice.out >got &&
+	test_cmp expect got &&
+	test_grep "\"topic\":\"call/hold\",\"by\":\"us\"" alice.out &&
+	test_grep "\"topic\":\"call/hold\",\"by\":\"peer\"" bob.out &&
+	test_grep "\"topic\":\"call/unhold\",\"by\":\"peer\"" bob.out &&
+	grep "call/dtmf" bob.out >dtmf &&
+	test "$(wc -l <dtmf)" -eq 2
+'
+
+test_expect_success '--answer --count 2 --from: two calls from alice, each recorded' '
+	rm -f call-*.wav &&
+	bob --count 2 --from "alice" --record "call-%s.wav" &&
+	alice --play tone:440 --duration 1 bob &&
+	sleep 1.1 &&
+	alice --play tone:880 --duration 1 bob &&
+	bob_wait 0 &&
+	grep -c "\"topic\":\"call/end\"" bob.out >n &&
+	echo 2 >expect && test_cmp expect n &&
+	ls call-*.wav >files &&
+	test "$(wc -l <files)" -eq 2 &&
+	between "$(wav_freq $(sed -n 1p files))" 433 447 &&
+	between "$(wav_freq $(sed -n 2p files))" 870 890
+'
+
+test_done

@@ -1,0 +1,1028 @@
+/* sip-call: place or answer WebRTC audio calls from the shell (calls of
+ * call.h on the account's ua): play a tone, a file or raw audio, record
+ * what comes, send DTMF, report the call as JSON lines with sip-events'
+ * topic names, and exit with the call's outcome. */
+#include "call.h"
+#include "cli.h"
+#include "exitcode.h"
+#include "json.h"
+#include "reg.h"
+#include "stack.h"
+#include "topic.h"
+#include "uri.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A ',' in --dtmf waits this long. */
+#define DTMF_PAUSE_MS 1000
+/* RFC 4733 digits are sent this far apart (media.h). */
+#define DTMF_GAP_MS 50
+/* Digits sent from the start of the audio on. */
+#define DTMF_START_MS 300
+/* After the played media ends: let the last packets arrive. */
+#define END_GRACE_MS 250
+#define MAX_TONES 4
+#define MAX_ICE_SERVERS 16
+
+enum {
+	OPT_ANSWER = 'a',
+	OPT_DURATION = 'd',
+	OPT_FORMAT = 'f',
+	OPT_COUNT = 'n',
+	OPT_PLAY = CLI_OPT_FIRST_LONG,
+	OPT_PLAY_RAW,
+	OPT_RECORD,
+	OPT_STAY,
+	OPT_DTMF,
+	OPT_DTMF_MODE,
+	OPT_NO_ANSWER_TIMEOUT,
+	OPT_RELAY_ONLY,
+	OPT_ICE_ADDRESS,
+	OPT_EVENTS,
+	OPT_FROM,
+	OPT_ANSWER_AFTER,
+	OPT_REJECT,
+	OPT_CONTROL,
+};
+
+static const struct cli_option options[] = {
+	{"play", OPT_PLAY, CLI_REQUIRED_ARG, "FILE|-|tone:HZ",
+	 "send FILE (any format GStreamer decodes; - for stdin) or tones"},
+	{"play-raw", OPT_PLAY_RAW, CLI_REQUIRED_ARG, "FILE|-",
+	 "send raw s16le 48 kHz mono audio from FILE (- for stdin)"},
+	{"record", OPT_RECORD, CLI_REQUIRED_ARG, "FILE|-",
+	 "record to a WAV FILE (strftime patterns), - for raw s16le on stdout"},
+	{"duration", OPT_DURATION, CLI_REQUIRED_ARG, "SECONDS",
+	 "hang up SECONDS after the answer"},
+	{"stay", OPT_STAY, CLI_NO_ARG, NULL,
+	 "stay in the call when the played media ends"},
+	{"dtmf", OPT_DTMF, CLI_REQUIRED_ARG, "DIGITS",
+	 "send DIGITS (0-9 * # A-D; ',' pauses 1 s) once audio flows"},
+	{"dtmf-mode", OPT_DTMF_MODE, CLI_REQUIRED_ARG, "MODE",
+	 "rfc4733 (in the media, the default) or info (SIP INFO)"},
+	{"no-answer-timeout", OPT_NO_ANSWER_TIMEOUT, CLI_REQUIRED_ARG,
+	 "SECONDS", "cancel when not answered in time (exit 3)"},
+	{"relay-only", OPT_RELAY_ONLY, CLI_NO_ARG, NULL,
+	 "media through a TURN relay only (session.require_relay_candidate)"},
+	{"ice-address", OPT_ICE_ADDRESS, CLI_REQUIRED_ARG, "ADDR",
+	 "gather ICE candidates on ADDR only (repeatable)"},
+	{"format", OPT_FORMAT, CLI_REQUIRED_ARG, "FORMAT",
+	 "events as json (one object per line, the default) or text"},
+	{"events", OPT_EVENTS, CLI_REQUIRED_ARG, "FILE",
+	 "write the events to FILE (- for stdout)"},
+	{"answer", OPT_ANSWER, CLI_NO_ARG, NULL,
+	 "register and answer incoming calls instead of calling"},
+	{"from", OPT_FROM, CLI_REQUIRED_ARG, "PATTERN",
+	 "with --answer: take only calls from URIs matching PATTERN"},
+	{"answer-after", OPT_ANSWER_AFTER, CLI_REQUIRED_ARG, "SECONDS",
+	 "with --answer: let it ring SECONDS first"},
+	{"count", OPT_COUNT, CLI_REQUIRED_ARG, "N",
+	 "with --answer: exit after N calls (default 1, 0: never)"},
+	{"reject", OPT_REJECT, CLI_REQUIRED_ARG, "CODE",
+	 "with --answer: reject the calls not taken with CODE (400-699)"},
+	{"control", OPT_CONTROL, CLI_NO_ARG, NULL,
+	 "read commands on stdin: dtmf DIGITS, hold, unhold, hangup"},
+	STACK_OPTIONS_COMMON,
+	{NULL, 0, CLI_NO_ARG, NULL, NULL},
+};
+
+static const struct cli_tool tool = {
+	"sip-call",
+	"[options] [--play FILE|-|tone:HZ] [--record FILE|-] URI\n"
+	"[options] --answer [--from PATTERN] [--count N] [--reject CODE]",
+	"Place or answer WebRTC audio calls over SIP WebSocket.",
+	options,
+};
+
+enum format { FORMAT_JSON, FORMAT_TEXT };
+
+struct run {
+	struct stack stack;
+	struct calls *calls;
+	struct media_config media;
+	/* options */
+	const char *target;     /* outgoing: the completed URI */
+	bool answer;
+	const char *from;
+	uint64_t answer_after_ms;
+	unsigned long count;    /* --answer: calls to take, 0: for ever */
+	unsigned reject;
+	uint64_t duration_ms;
+	bool stay;
+	bool info;              /* --dtmf-mode info */
+	unsigned dtmf_ms;       /* session.dtmf_duration */
+	const char *record;     /* --record FILE (a strftime pattern) */
+	char record_path[4096]; /* ... for the current call */
+	bool control;
+	/* output */
+	enum format format;
+	FILE *out;
+	struct json json;
+	FILE *text;
+	char *text_buf;
+	size_t text_len;
+	/* the call */
+	struct call *call;      /* ours: dialled or taken */
+	bool dialled;
+	bool answered;
+	uint64_t answered_us;
+	unsigned long handled;  /* --answer: calls over */
+	struct loop_timer t_answer, t_duration, t_dtmf, t_grace;
+	char dtmf_queue[256];   /* digits and pauses still to send */
+	/* --control */
+	struct loop_watch *watch;
+	char line[512];
+	size_t line_len;
+	/* the end */
+	bool stopping;
+	int code;               /* the worst call's code */
+	bool registered;
+};
+
+/* ---- events --------------------------------------------------------- */
+
+static bool event_begin(struct run *r, const char *topic)
+{
+	struct timespec now;
+	struct tm tm;
+	char stamp[64];
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (r->format == FORMAT_JSON) {
+		gmtime_r(&now.tv_sec, &tm);
+		n = strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+		snprintf(stamp + n, sizeof(stamp) - n, ".%03ldZ",
+			 now.tv_nsec / 1000000L);
+		json_reset(&r->json);
+		json_object_begin(&r->json);
+		json_member_str(&r->json, "ts", stamp);
+		json_member_str(&r->json, "topic", topic);
+		return true;
+	}
+	localtime_r(&now.tv_sec, &tm);
+	n = strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
+	snprintf(stamp + n, sizeof(stamp) - n, ".%03ld",
+		 now.tv_nsec / 1000000L);
+	r->text = open_memstream(&r->text_buf, &r->text_len);
+	if (r->text == NULL)
+		cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
+	fprintf(r->text, "%s %s", stamp, topic);
+	return true;
+}
+
+/* A member: JSON, or " key=value" in text (network text escaped). */
+static void event_str(struct run *r, const char *key, const char *value)
+{
+	if (r->format == FORMAT_JSON)
+		json_member_str(&r->json, key, value);
+	else if (value != NULL)
+		fprintf(r->text, " %s=%s", key, cli_safe(value));
+}
+
+static void event_int(struct run *r, const char *key, long long value)
+{
+	if (r->format == FORMAT_JSON)
+		json_member_int(&r->json, key, value);
+	else
+		fprintf(r->text, " %s=%lld", key, value);
+}
+
+static void event_null(struct run *r, const char *key)
+{
+	if (r->format == FORMAT_JSON) {
+		json_key(&r->json, key);
+		json_null(&r->json);
+	}
+}
+
+static void event_end(struct run *r)
+{
+	if (r->format == FORMAT_JSON) {
+		json_object_end(&r->json);
+		if (json_text(&r->json) == NULL)
+			cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
+		fputs(json_text(&r->json), r->out);
+	} else {
+		if (fclose(r->text) != 0)
+			cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
+		r->text = NULL;
+		fwrite(r->text_buf, 1, r->text_len, r->out);
+		free(r->text_buf);
+		r->text_buf = NULL;
+	}
+	fputc('\n', r->out);
+	if (fflush(r->out) != 0)
+		cli_warn("events: %s", strerror(errno));
+}
+
+/* ---- the end -------------------------------------------------------- */
+
+static void on_done(void *arg)
+{
+	struct run *r = arg;
+
+	stack_finish(&r->stack, r->code);
+}
+
+/* Leave: unregister when registered, close the connection, exit with the
+ * worst code seen (or code when higher). */
+static void run_end(struct run *r, int code)
+{
+	if (code > r->code)
+		r->code = code;
+	if (r->stopping)
+		return;
+	r->stopping = true;
+	loop_unwatch(r->watch);
+	r->watch = NULL;
+	if (r->call != NULL) {
+		(void)call_hangup(r->call); /* its end ends the run */
+		return;
+	}
+	(void)ua_shutdown(r->stack.ua);
+}
+
+/* The exit code of a call's end. */
+static int end_code(struct run *r, const struct call_event *ev)
+{
+	switch (ev->end) {
+	case CALL_END_LOCAL:
+	case CALL_END_REMOTE:
+	case CALL_END_CANCELLED:
+		return r->stack.timed_out ? SIPWS_EXIT_TIMEOUT : SIPWS_EXIT_OK;
+	case CALL_END_FAILED:
+		return exitcode_from_sip_status((int)ev->status, 0);
+	case CALL_END_MEDIA:
+		return exitcode_from_media(ev->err);
+	case CALL_END_ERROR:
+		/* our --no-answer-timeout: CANCEL, then 487 (or 408) */
+		if (ev->err == ETIMEDOUT && !r->answered)
+			return SIPWS_EXIT_NO_ANSWER;
+		return stack_code_response(&r->stack, ev->err, ev->status);
+	}
+	return SIPWS_EXIT_SOFTWARE;
+}
+
+static void call_over(struct run *r)
+{
+	loop_timer_cancel(&r->t_answer);
+	loop_timer_cancel(&r->t_duration);
+	loop_timer_cancel(&r->t_dtmf);
+	loop_timer_cancel(&r->t_grace);
+	r->dtmf_queue[0] = '\0';
+	r->call = NULL;
+	r->answered = false;
+}
+
+/* ---- DTMF ----------------------------------------------------------- */
+
+/* Send the digits up to the next ',' (or wait for it), then come back. */
+static void dtmf_step(void *arg)
+{
+	struct run *r = arg;
+	char *q = r->dtmf_queue, chunk[sizeof(r->dtmf_queue)];
+	size_t n = strcspn(q, ","), rest;
+	uint64_t wait;
+	int err;
+
+	if (r->call == NULL || *q == '\0')
+		return;
+	if (n == 0) {
+		n = 1;
+		wait = DTMF_PAUSE_MS;
+	} else {
+		memcpy(chunk, q, n);
+		chunk[n] = '\0';
+		err = call_dtmf(r->call, chunk, r->dtmf_ms, r->info);
+		if (err)
+			cli_warn("DTMF '%s' not sent: %s", chunk,
+				 err == EAGAIN ? "the call does not take it now"
+					       : strerror(err));
+		wait = (uint64_t)n * (r->dtmf_ms + DTMF_GAP_MS);
+	}
+	rest = strlen(q + n);
+	memmove(q, q + n, rest + 1);
+	if (*q != '\0')
+		loop_timer_start(&r->t_dtmf, r->stack.loop, wait, dtmf_step, r);
+}
+
+/* Queue digits; false when they are not DTMF or too many. */
+static bool dtmf_add(struct run *r, const char *digits, uint64_t delay_ms)
+{
+	size_t used = strlen(r->dtmf_queue), n = strlen(digits);
+
+	if (n == 0 || strspn(digits, "0123456789*#ABCDabcd,") != n ||
+	    used + n >= sizeof(r->dtmf_queue))
+		return false;
+	memcpy(r->dtmf_queue + used, digits, n + 1);
+	if (!loop_timer_running(&r->t_dtmf))
+		loop_timer_start(&r->t_dtmf, r->stack.loop, delay_ms, dtmf_step,
+				 r);
+	return true;
+}
+
+/* ---- timers --------------------------------------------------------- */
+
+static void hangup_cb(void *arg)
+{
+	struct run *r = arg;
+
+	if (r->call != NULL)
+		(void)call_hangup(r->call);
+}
+
+static void answer_cb(void *arg)
+{
+	struct run *r = arg;
+	struct media_config m = r->media;
+	time_t now = time(NULL);
+	struct tm tm;
+	int err;
+
+	if (r->call == NULL)
+		return;
+	if (m.sink == MEDIA_SINK_WAV) {
+		/* each call its own file */
+		localtime_r(&now, &tm);
+		if (strftime(r->record_path, sizeof(r->record_path), r->record,
+			     &tm) == 0)
+			snprintf(r->record_path, sizeof(r->record_path), "%s",
+				 r->record);
+		m.sink_path = r->record_path;
+	}
+	(void)calls_set_media(r->calls, &m);
+	err = call_answer(r->call);
+	if (err)
+		cli_error("cannot answer: %s", strerror(err));
+}
+
+/* ---- calls ---------------------------------------------------------- */
+
+static bool from_matches(const struct run *r, const char *peer)
+{
+	const char *bare = strchr(peer, ':');
+
+	if (r->from == NULL)
+		return true;
+	/* sip:bob@example.org matches "sip:bob@*", "bob@*" and "bob" */
+	if (fnmatch(r->from, peer, 0) == 0 ||
+	    (bare && fnmatch(r->from, bare + 1, 0) == 0))
+		return true;
+	if (bare) {
+		char user[256];
+		size_t n = strcspn(bare + 1, "@;");
+
+		if (n < sizeof(user)) {
+			memcpy(user, bare + 1, n);
+			user[n] = '\0';
+			return fnmatch(r->from, user, 0) == 0;
+		}
+	}
+	return false;
+}
+
+static void on_incoming(struct run *r, struct call *c)
+{
+	bool busy = r->call != NULL || r->stopping;
+	bool wanted = !busy && from_matches(r, call_peer(c));
+
+	event_begin(r, TOPIC_CALL_INCOMING);
+	event_str(r, "from", call_peer(c));
+	event_str(r, "call_id", call_call_id(c));
+	event_end(r);
+	if (busy) {
+		(void)call_reject(c, r->reject ? r->reject : 486);
+		return;
+	}
+	if (!wanted) {
+		/* left ringing for the account's other devices */
+		if (r->reject)
+			(void)call_reject(c, r->reject);
+		return;
+	}
+	r->call = c;
+	if (r->reject && r->from == NULL) {
+		/* --reject alone: every call */
+		(void)call_reject(c, r->reject);
+		return;
+	}
+	loop_timer_start(&r->t_answer, r->stack.loop, r->answer_after_ms,
+			 answer_cb, r);
+}
+
+static void on_ended(struct run *r, const struct call_event *ev)
+{
+	struct media_stats st;
+	const char *codec = call_codec(ev->call);
+	bool ours = ev->call == r->call;
+	int code = end_code(r, ev);
+
+	event_begin(r, TOPIC_CALL_END);
+	event_str(r, "peer", call_peer(ev->call));
+	event_str(r, "call_id", call_call_id(ev->call));
+	event_str(r, "cause", call_end_name(ev->end));
+	if (ev->status)
+		event_int(r, "status", ev->status);
+	else
+		event_null(r, "status");
+	event_str(r, "reason", ev->reason);
+	if (ours && r->answered)
+		event_int(r, "duration_ms",
+			  (long long)(loop_now_us() - r->answered_us) / 1000);
+	else
+		event_int(r, "duration_ms", 0);
+	if (codec)
+		event_str(r, "codec", codec);
+	if (call_stats(ev->call, &st) == 0) {
+		event_int(r, "packets_sent", (long long)st.packets_sent);
+		event_int(r, "packets_received", (long long)st.packets_received);
+		event_int(r, "packets_lost", (long long)st.packets_lost);
+		event_int(r, "jitter_us", (long long)(st.jitter_ms * 1000));
+		if (st.rtt_ms >= 0)
+			event_int(r, "rtt_us", (long long)(st.rtt_ms * 1000));
+		else
+			event_null(r, "rtt_us");
+	}
+	event_int(r, "exit", code);
+	event_end(r);
+	if (!ours)
+		return;
+	if (code != SIPWS_EXIT_OK && !r->stack.timed_out)
+		cli_error("%s: %s%s%s", call_peer(ev->call),
+			  ev->end == CALL_END_MEDIA ? "media failed: " : "",
+			  ev->end == CALL_END_FAILED && ev->status
+				  ? stack_describe(&r->stack, 0, ev->status,
+						   ev->reason)
+				  : ev->reason ? ev->reason : "",
+			  "");
+	call_over(r);
+	if (code > r->code)
+		r->code = code;
+	if (!r->answer || r->stopping) {
+		r->stopping = false; /* the call ended the run */
+		run_end(r, code);
+		return;
+	}
+	r->handled++;
+	if (r->count && r->handled >= r->count)
+		run_end(r, code);
+}
+
+static void on_call(const struct call_event *ev, void *arg)
+{
+	struct run *r = arg;
+	bool ours = ev->call == r->call;
+
+	switch (ev->type) {
+	case CALL_EVENT_INCOMING:
+		on_incoming(r, ev->call);
+		return;
+	case CALL_EVENT_ENDED:
+		on_ended(r, ev);
+		return;
+	default:
+		break;
+	}
+	if (!ours)
+		return;
+	switch (ev->type) {
+	case CALL_EVENT_PROGRESS:
+		event_begin(r, TOPIC_CALL_PROGRESS);
+		event_int(r, "status", ev->status);
+		event_str(r, "reason", ev->reason);
+		event_end(r);
+		break;
+	case CALL_EVENT_ANSWERED:
+		r->answered = true;
+		r->answered_us = loop_now_us();
+		event_begin(r, TOPIC_CALL_CONNECTED);
+		event_str(r, "peer", call_peer(ev->call));
+		event_str(r, "call_id", call_call_id(ev->call));
+		event_end(r);
+		if (r->duration_ms)
+			loop_timer_start(&r->t_duration, r->stack.loop,
+					 r->duration_ms, hangup_cb, r);
+		break;
+	case CALL_EVENT_MEDIA:
+		event_begin(r, TOPIC_CALL_MEDIA);
+		event_str(r, "codec", call_codec(ev->call));
+		event_end(r);
+		if (r->dtmf_queue[0] && !loop_timer_running(&r->t_dtmf))
+			loop_timer_start(&r->t_dtmf, r->stack.loop,
+					 DTMF_START_MS, dtmf_step, r);
+		break;
+	case CALL_EVENT_DTMF:
+		event_begin(r, TOPIC_CALL_DTMF);
+		event_str(r, "digit", (char[]){ev->dtmf, '\0'});
+		event_str(r, "mode", ev->info ? "info" : "rfc4733");
+		event_end(r);
+		break;
+	case CALL_EVENT_HOLD:
+	case CALL_EVENT_HELD:
+		event_begin(r, ev->held ? TOPIC_CALL_HOLD : TOPIC_CALL_UNHOLD);
+		event_str(r, "by", ev->type == CALL_EVENT_HOLD ? "peer" : "us");
+		event_end(r);
+		break;
+	case CALL_EVENT_SOURCE_ENDED:
+		cli_info("the played media ended");
+		if (!r->stay)
+			loop_timer_start(&r->t_grace, r->stack.loop,
+					 END_GRACE_MS, hangup_cb, r);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- --control ------------------------------------------------------ */
+
+static void command(struct run *r, char *line)
+{
+	char *arg = line + strcspn(line, " \t");
+	int err = 0;
+
+	if (*arg != '\0')
+		*arg++ = '\0';
+	arg += strspn(arg, " \t");
+	if (line[0] == '\0')
+		return;
+	if (r->call != NULL && strcmp(line, "hangup") == 0) {
+		/* CANCEL while it rings, BYE after */
+		err = call_hangup(r->call);
+	} else if (r->call == NULL || !r->answered) {
+		cli_warn("%s: no call up", line);
+		return;
+	} else if (strcmp(line, "dtmf") == 0) {
+		if (!dtmf_add(r, arg, 0))
+			cli_warn("dtmf '%s': want digits 0-9 * # A-D and ','",
+				 arg);
+	} else if (strcmp(line, "hold") == 0 || strcmp(line, "unhold") == 0) {
+		err = call_hold(r->call, line[0] == 'h');
+	} else {
+		cli_warn("unknown command '%s' (dtmf, hold, unhold, hangup)",
+			 line);
+	}
+	if (err)
+		cli_warn("%s: %s", line,
+			 err == EAGAIN ? "not now (a re-INVITE is pending)"
+				       : strerror(err));
+}
+
+static void control_readable(int fd, void *arg)
+{
+	struct run *r = arg;
+	ssize_t n = read(fd, r->line + r->line_len,
+			 sizeof(r->line) - 1 - r->line_len);
+	char *nl;
+
+	if (n <= 0) {
+		if (n < 0 && errno == EINTR)
+			return;
+		loop_unwatch(r->watch); /* the end of the commands */
+		r->watch = NULL;
+		return;
+	}
+	r->line_len += (size_t)n;
+	r->line[r->line_len] = '\0';
+	while ((nl = strchr(r->line, '\n')) != NULL) {
+		size_t used = (size_t)(nl - r->line) + 1;
+
+		*nl = '\0';
+		if (nl > r->line && nl[-1] == '\r')
+			nl[-1] = '\0';
+		command(r, r->line);
+		memmove(r->line, r->line + used, r->line_len - used + 1);
+		r->line_len -= used;
+	}
+	if (r->line_len == sizeof(r->line) - 1) {
+		cli_warn("a command line longer than %zu bytes: dropped",
+			 sizeof(r->line) - 2);
+		r->line_len = 0;
+	}
+}
+
+/* ---- the transport and the registration ----------------------------- */
+
+static void dial(struct run *r)
+{
+	int err;
+
+	r->dialled = true;
+	event_begin(r, TOPIC_CALL_OUTGOING);
+	event_str(r, "to", r->target);
+	event_end(r);
+	err = call_dial(r->calls, r->target, &r->call);
+	if (err) {
+		cli_error("cannot call %s: %s", r->target, strerror(err));
+		r->call = NULL;
+		run_end(r, err == ENOENT ? SIPWS_EXIT_SOFTWARE
+					 : exitcode_from_errno(err));
+	}
+}
+
+static void on_transport(const struct sip_transport_event *te, void *arg)
+{
+	struct run *r = arg;
+
+	if (te->type == SIP_TRANSPORT_CONNECTED) {
+		if (!r->answer && !r->dialled && !r->stopping)
+			dial(r);
+		return;
+	}
+	if (!te->retry && !r->stopping)
+		cli_error("%s: %s", te->url, te->reason);
+}
+
+static void on_reg(const struct reg_event *ev, void *arg)
+{
+	struct run *r = arg;
+	struct stack *s = &r->stack;
+
+	if (ev->type == REG_REGISTERED && !r->registered) {
+		r->registered = true;
+		event_begin(r, TOPIC_REG_REGISTERED);
+		event_str(r, "aor", s->account);
+		event_int(r, "expires", ev->expires);
+		event_end(r);
+	} else if (ev->type == REG_FAILED && !r->registered && !r->stopping) {
+		cli_error("registration of %s failed: %s", s->account,
+			  stack_describe(s, ev->err, ev->status, ev->reason));
+		run_end(r, stack_code_response(s, ev->err, ev->status));
+	}
+}
+
+/* ---- options -------------------------------------------------------- */
+
+static unsigned long parse_number(const char *opt, const char *arg,
+				  unsigned long lo, unsigned long hi)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(arg, &end, 10);
+	if (arg[0] < '0' || arg[0] > '9' || *end != '\0' || errno || n < lo ||
+	    n > hi)
+		cli_usage_error("%s wants a number from %lu to %lu, not '%s'",
+				opt, lo, hi, arg);
+	return n;
+}
+
+static uint64_t parse_seconds(const char *opt, const char *arg, bool zero)
+{
+	uint64_t ms = 0;
+
+	if (zero && strcmp(arg, "0") == 0)
+		return 0;
+	if (stack_parse_seconds(arg, &ms) != 0)
+		cli_usage_error("%s '%s': want seconds above 0, at most 86400",
+				opt, arg);
+	return ms;
+}
+
+/* --play: tone:HZ[,HZ], - or a file. */
+static void parse_play(struct media_config *m, double *tones, const char *arg)
+{
+	if (strncmp(arg, "tone:", 5) == 0) {
+		const char *p = arg + 5;
+
+		m->source = MEDIA_SOURCE_TONE;
+		m->tone_hz = tones;
+		m->tone_count = 0;
+		do {
+			char *end;
+			double hz = strtod(p, &end);
+
+			if (end == p || !(hz >= 1 && hz <= 20000) ||
+			    (*end != ',' && *end != '\0') ||
+			    m->tone_count == MAX_TONES)
+				cli_usage_error("--play '%s': want tone:HZ[,HZ] "
+						"(1 to 20000 Hz, %d at most)",
+						arg, MAX_TONES);
+			tones[m->tone_count++] = hz;
+			p = *end ? end + 1 : end;
+		} while (*p);
+		return;
+	}
+	m->source = MEDIA_SOURCE_FILE;
+	/* decodebin reads a pipe through its name */
+	m->source_path = strcmp(arg, "-") == 0 ? "/dev/stdin" : arg;
+	if (access(m->source_path, R_OK) != 0)
+		cli_die(SIPWS_EXIT_IOERR, "--play %s: %s", arg, strerror(errno));
+}
+
+static void parse_play_raw(struct media_config *m, const char *arg)
+{
+	m->source = MEDIA_SOURCE_FD;
+	m->source_fd = strcmp(arg, "-") == 0 ? 0
+					     : open(arg, O_RDONLY | O_CLOEXEC);
+	if (m->source_fd < 0)
+		cli_die(SIPWS_EXIT_IOERR, "--play-raw %s: %s", arg,
+			strerror(errno));
+}
+
+/* The relays and settings of the configuration for the media sessions. */
+static void media_from_conf(struct run *r, struct conf *conf,
+			    struct media_ice_server *servers)
+{
+	struct conf_turn_server ts;
+	const char *const *stun;
+	size_t nstun = 0, n = 0, i;
+	long long v;
+	bool relay = false;
+
+	if (conf_get_list(conf, "stun_servers", &stun, &nstun) != 0)
+		nstun = 0;
+	for (i = 0; i < nstun && n < MAX_ICE_SERVERS; i++)
+		servers[n++].url = stun[i];
+	for (i = 0; n < MAX_ICE_SERVERS && conf_turn_server(conf, i, &ts) == 0;
+	     i++) {
+		servers[n].url = ts.url;
+		servers[n].username = ts.username;
+		servers[n].credential = ts.password;
+		n++;
+	}
+	r->media.ice_servers = servers;
+	r->media.ice_server_count = n;
+	if (conf_get_bool(conf, "session.require_relay_candidate", &relay) == 0 &&
+	    relay)
+		r->media.relay_only = true;
+	if (r->media.relay_only && n == nstun)
+		cli_die(SIPWS_EXIT_CONFIG, "relay only, but turn_servers names "
+					   "no TURN server");
+	r->dtmf_ms = conf_get_int(conf, "session.dtmf_duration", &v) == 0
+			     ? (unsigned)v
+			     : 100;
+}
+
+static void complete_target(struct run *r, struct conf *conf, const char *arg)
+{
+	static char buf[URI_MAX_LEN];
+	const char *account;
+	char reason[256];
+	struct uri acc;
+	int err;
+
+	if (conf_get_str(conf, "user.uri", &account) != 0)
+		cli_die(SIPWS_EXIT_CONFIG, "no account: set user.uri or give --user");
+	if (uri_decode(&acc, account, strlen(account), reason,
+		       sizeof(reason)) != 0)
+		cli_die(SIPWS_EXIT_CONFIG, "user.uri: %s", reason);
+	err = uri_complete(arg, &acc, buf, sizeof(buf));
+	if (err || (strncmp(buf, "sip:", 4) != 0 && strncmp(buf, "sips:", 5) != 0))
+		cli_usage_error("'%s': %s", arg,
+				err == ENOSPC ? "too long" : "not a SIP address");
+	r->target = buf;
+}
+
+int main(int argc, char **argv)
+{
+	static struct run r;
+	static struct media_ice_server servers[MAX_ICE_SERVERS];
+	static double tones[MAX_TONES];
+	struct stack_options so;
+	struct stack_setup setup = {0};
+	struct calls_config cc = {0};
+	struct conf *conf = NULL;
+	struct cli cli;
+	const char *arg, *events = NULL, **ice;
+	const char *play = NULL, *play_raw = NULL;
+	char reason[512];
+	uint64_t no_answer_ms = 0;
+	size_t nice = 0;
+	int c, code, err;
+
+	cli_init(&cli, &tool, argc, argv);
+	stack_options_init(&so, argc);
+	ice = calloc((size_t)argc + 1, sizeof(*ice));
+	if (ice == NULL)
+		cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
+	r.count = 1;
+	r.out = stdout;
+	while ((c = cli_next(&cli, argc, argv, &arg)) != -1) {
+		if (stack_option(&so, c, arg))
+			continue;
+		switch (c) {
+		case OPT_ANSWER:
+			r.answer = true;
+			break;
+		case OPT_ANSWER_AFTER:
+			r.answer_after_ms = parse_seconds("--answer-after", arg,
+							  true);
+			break;
+		case OPT_CONTROL:
+			r.control = true;
+			break;
+		case OPT_COUNT:
+			r.count = parse_number("--count", arg, 0, 1000000000);
+			break;
+		case OPT_DTMF:
+			if (strspn(arg, "0123456789*#ABCDabcd,") != strlen(arg) ||
+			    !*arg || strlen(arg) >= sizeof(r.dtmf_queue))
+				cli_usage_error("--dtmf '%s': want up to %zu of "
+						"0-9 * # A-D and ','", arg,
+						sizeof(r.dtmf_queue) - 1);
+			snprintf(r.dtmf_queue, sizeof(r.dtmf_queue), "%s", arg);
+			break;
+		case OPT_DTMF_MODE:
+			if (strcmp(arg, "info") == 0)
+				r.info = true;
+			else if (strcmp(arg, "rfc4733") != 0)
+				cli_usage_error("--dtmf-mode is rfc4733 or info, "
+						"not '%s'", arg);
+			break;
+		case OPT_DURATION:
+			r.duration_ms = parse_seconds("--duration", arg, false);
+			break;
+		case OPT_EVENTS:
+			events = arg;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(arg, "json") == 0)
+				r.format = FORMAT_JSON;
+			else if (strcmp(arg, "text") == 0)
+				r.format = FORMAT_TEXT;
+			else
+				cli_usage_error("--format is json or text, not '%s'",
+						arg);
+			break;
+		case OPT_FROM:
+			r.from = arg;
+			break;
+		case OPT_ICE_ADDRESS:
+			ice[nice++] = arg;
+			break;
+		case OPT_NO_ANSWER_TIMEOUT:
+			no_answer_ms = parse_seconds("--no-answer-timeout", arg,
+						     false);
+			break;
+		case OPT_PLAY:
+			play = arg;
+			break;
+		case OPT_PLAY_RAW:
+			play_raw = arg;
+			break;
+		case OPT_RECORD:
+			r.record = arg;
+			break;
+		case OPT_REJECT:
+			r.reject = (unsigned)parse_number("--reject", arg, 400, 699);
+			break;
+		case OPT_RELAY_ONLY:
+			r.media.relay_only = true;
+			break;
+		case OPT_STAY:
+			r.stay = true;
+			break;
+		default:
+			cli_usage_error("unexpected option");
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (r.answer ? argc > 0 : argc != 1)
+		cli_usage_error(r.answer ? "--answer takes no URI"
+					 : "say who to call: one URI");
+	if (!r.answer && (r.from || r.answer_after_ms || r.reject))
+		cli_usage_error("--from, --answer-after and --reject go with "
+				"--answer");
+	if (play && play_raw)
+		cli_usage_error("--play and --play-raw do not go together");
+	{
+		int stdin_users = (play && strcmp(play, "-") == 0) +
+				  (play_raw && strcmp(play_raw, "-") == 0) +
+				  r.control;
+
+		if (stdin_users > 1)
+			cli_usage_error("standard input can carry audio or "
+					"commands, not both");
+		if (stdin_users && so.password_stdin)
+			cli_usage_error("--password-stdin needs standard input: "
+					"give the password another way");
+	}
+	/* A reader that closed the pipe is an output error, not a death. */
+	signal(SIGPIPE, SIG_IGN);
+
+	if (play)
+		parse_play(&r.media, tones, play);
+	if (play_raw)
+		parse_play_raw(&r.media, play_raw);
+	if (r.record && strcmp(r.record, "-") == 0) {
+		r.media.sink = MEDIA_SINK_FD;
+		r.media.sink_fd = 1;
+		r.out = stderr; /* stdout carries the audio */
+	} else if (r.record) {
+		r.media.sink = MEDIA_SINK_WAV;
+		r.media.sink_path = r.record;
+	}
+	if (events && strcmp(events, "-") == 0) {
+		if (r.media.sink == MEDIA_SINK_FD)
+			cli_usage_error("--events -: standard output carries "
+					"the audio of --record -");
+		r.out = stdout;
+	} else if (events) {
+		r.out = fopen(events, "a");
+		if (r.out == NULL)
+			cli_die(SIPWS_EXIT_IOERR, "--events %s: %s", events,
+				strerror(errno));
+	}
+
+	code = stack_conf_load(&cli, &so, &conf, reason, sizeof(reason));
+	if (code)
+		cli_die(code, "%s", reason);
+	if (!r.answer)
+		complete_target(&r, conf, argv[0]);
+	media_from_conf(&r, conf, servers);
+	r.media.ice_addresses = ice;
+	r.media.ice_address_count = nice;
+	if (!no_answer_ms) {
+		long long v;
+
+		if (conf_get_int(conf, "dialing.no_answer_timeout", &v) == 0)
+			no_answer_ms = (uint64_t)v * 1000;
+	}
+	cc.media = r.media;
+	cc.no_answer_ms = (unsigned)no_answer_ms;
+	cc.h = on_call;
+	cc.arg = &r;
+
+	setup.ua.backend = LOOP_GLIB;
+	/* --answer: a long-running UA that comes back after a loss */
+	setup.ua.reconnect = r.answer;
+	setup.ua.instance_id = r.answer;
+	setup.ua.transport_h = on_transport;
+	setup.ua.transport_arg = &r;
+	setup.ua.reg_h = on_reg;
+	setup.ua.reg_arg = &r;
+	setup.ua.done_h = on_done;
+	setup.ua.done_arg = &r;
+	json_init(&r.json);
+	loop_timer_init(&r.t_answer);
+	loop_timer_init(&r.t_duration);
+	loop_timer_init(&r.t_dtmf);
+	loop_timer_init(&r.t_grace);
+	code = stack_open(&r.stack, conf, &so, &setup, &cli, reason,
+			  sizeof(reason));
+	if (code)
+		cli_die(code, "%s", reason);
+	/* A signal hangs up first (a call needs its BYE). */
+	if (!r.answer)
+		(void)loop_stop_on_signals(r.stack.loop);
+	err = calls_alloc(&r.calls, r.stack.ua, &cc);
+	if (err) {
+		stack_close(&r.stack);
+		cli_die(SIPWS_EXIT_SOFTWARE, "cannot make calls: %s",
+			err == ENOENT ? "a GStreamer plugin is missing"
+				      : strerror(err));
+	}
+	if (r.answer) {
+		err = ua_register(r.stack.ua);
+		if (err) {
+			calls_free(r.calls);
+			stack_close(&r.stack);
+			cli_die(err == EINVAL ? SIPWS_EXIT_CONFIG
+					      : SIPWS_EXIT_SOFTWARE,
+				"cannot register: %s", strerror(err));
+		}
+	}
+	if (r.control &&
+	    loop_watch_fd(r.stack.loop, 0, control_readable, &r, &r.watch) != 0)
+		cli_warn("--control: cannot watch standard input");
+
+	code = stack_run(&r.stack);
+	if (!r.stopping || code != r.code) {
+		/* A signal, the --timeout deadline or a lost transport ended
+		 * the run: hang up, unregister, go (a second signal or the
+		 * shutdown's own limits end this). */
+		if (code > r.code)
+			r.code = code;
+		run_end(&r, code);
+		r.stack.timed_out = false;
+		(void)stack_run(&r.stack);
+	}
+	code = r.code;
+
+	loop_unwatch(r.watch);
+	call_over(&r);
+	calls_free(r.calls);
+	stack_close(&r.stack);
+	json_free(&r.json);
+	if (r.out != stdout && r.out != stderr)
+		fclose(r.out);
+	if (r.media.source == MEDIA_SOURCE_FD && r.media.source_fd > 0)
+		close(r.media.source_fd);
+	free(ice);
+	stack_options_free(&so);
+	cli_free(&cli);
+	return code;
+}
