@@ -241,4 +241,55 @@ test_expect_success '--answer --count 2 --from: two calls from alice, each recor
 	between "$(wav_freq $(sed -n 2p files))" 870 890
 '
 
+# coturn on loopback, relaying to loopback peers only (see t0910).
+TURN_PORT=3478
+test_expect_success 'coturn starts' '
+	turnserver -n --listening-ip=127.0.0.1 --relay-ip=127.0.0.1 \
+		--listening-port=$TURN_PORT --min-port=49152 --max-port=49252 \
+		--lt-cred-mech --user=sipws:secret --realm=sipws.invalid \
+		--allow-loopback-peers --no-tls --no-dtls --no-cli \
+		--denied-peer-ip=0.0.0.0-126.255.255.255 \
+		--denied-peer-ip=128.0.0.0-255.255.255.255 \
+		--pidfile="$PWD/turn.pid" --log-file=stdout --simple-log \
+		--verbose >turn.log 2>&1 &
+	echo $! >"$TRASH/turn.job" &&
+	i=0 &&
+	while ! grep -q "Relay ports initialization done" turn.log; do
+		i=$((i + 1)) && test $i -lt 50 && sleep 0.1 || return 1
+	done
+'
+test_when_finished 'kill $(cat "$TRASH/turn.job")'
+
+# turn.conf PASSWORD: alice's account with coturn as her relay.
+turn_conf() {
+	{
+		echo "turn_servers = turn:127.0.0.1:$TURN_PORT?transport=tcp username=sipws password=$1" &&
+		cat "$TRASH/alice.conf"
+	} >turn.conf &&
+	chmod 600 turn.conf
+}
+
+test_expect_success 'a relay-only call through coturn carries audio both ways' '
+	turn_conf secret &&
+	bob --play tone:660 --record b.wav &&
+	timeout 40 sip-call -c turn.conf --ice-address 127.0.0.1 --relay-only \
+		--play tone:440 --record a.wav --duration 2 bob \
+		>alice.out 2>alice.err &&
+	bob_wait 0 &&
+	between "$(wav_freq a.wav)" 650 670 &&
+	between "$(wav_freq b.wav)" 433 447 &&
+	test_grep "ALLOCATE processed, success" turn.log
+'
+
+test_expect_success 'session.require_relay_candidate and a wrong TURN password: 79 with the reason' '
+	turn_conf wrong &&
+	test_expect_code 79 timeout 40 sip-call -c turn.conf \
+		--ice-address 127.0.0.1 \
+		--set session.require_relay_candidate=true \
+		sip:bob@127.0.0.1 >alice.out 2>alice.err &&
+	test_grep "\"cause\":\"media failed\"" alice.out &&
+	test_grep "^sip-call: sip:bob@127.0.0.1: media failed: no ICE candidate was gathered (relay only: did the TURN server refuse us?)\$" alice.err &&
+	test_grep "\"exit\":79}" alice.out
+'
+
 test_done
