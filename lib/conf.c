@@ -6,6 +6,7 @@
 #include "uri.h"
 #include "version.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -29,6 +30,7 @@ enum conf_type {
 	TYPE_STUN_LIST,
 	TYPE_TURN_LIST,
 	TYPE_HEADER_LIST,
+	TYPE_ADDR_LIST, /* IPv4 or IPv6 address literals */
 };
 
 #define KEY_SECRET 1u /* the whole value is a secret */
@@ -55,6 +57,7 @@ enum {
 	K_NO_ANSWER_TIMEOUT,
 	K_DTMF_DURATION,
 	K_REQUIRE_RELAY,
+	K_ICE_ADDRESSES,
 	K_EXTRA_HEADERS,
 	K_TLS_CA_FILE,
 	K_TLS_INSECURE,
@@ -106,6 +109,8 @@ static const struct conf_key conf_keys[K_COUNT] = {
 			     6000, 0},
 	[K_REQUIRE_RELAY] = {"session.require_relay_candidate", TYPE_BOOL,
 			     "false", 0, 0, 0},
+	[K_ICE_ADDRESSES] = {"session.ice_addresses", TYPE_ADDR_LIST, NULL, 0,
+			     0, 0},
 	[K_EXTRA_HEADERS] = {"extra_headers", TYPE_HEADER_LIST, NULL, 0, 0, 0},
 	[K_TLS_CA_FILE] = {"tls.ca_file", TYPE_PATH, NULL, 0, 0, 0},
 	[K_TLS_INSECURE] = {"tls.insecure", TYPE_BOOL, "false", 0, 0, 0},
@@ -241,6 +246,7 @@ static bool key_is_list(size_t k)
 	case TYPE_STUN_LIST:
 	case TYPE_TURN_LIST:
 	case TYPE_HEADER_LIST:
+	case TYPE_ADDR_LIST:
 		return true;
 	default:
 		return false;
@@ -577,6 +583,30 @@ static int stun_item_parse(struct span entry, struct conf_item *it, char *msg,
 	return item_set_text(it, entry);
 }
 
+/* An address of this host for ICE: "127.0.0.1", "::1". */
+static int addr_item_parse(struct span entry, struct conf_item *it, char *msg,
+			   size_t size)
+{
+	unsigned char bin[sizeof(struct in6_addr)];
+	char text[INET6_ADDRSTRLEN];
+
+	if (entry.len >= sizeof(text)) {
+		say(msg, size, "not an IPv4 or IPv6 address");
+		return EINVAL;
+	}
+	memcpy(text, entry.p, entry.len);
+	text[entry.len] = '\0';
+	if (inet_pton(AF_INET, text, bin) != 1 &&
+	    inet_pton(AF_INET6, text, bin) != 1) {
+		say(msg, size, "not an IPv4 or IPv6 address");
+		return EINVAL;
+	}
+	it->url = span_dup(entry);
+	if (it->url == NULL)
+		return ENOMEM;
+	return item_set_text(it, entry);
+}
+
 /* "turn:host[:port][?transport=udp|tcp] [username=U password=P]" */
 static int turn_item_parse(struct span entry, struct conf_item *it, char *msg,
 			   size_t size)
@@ -728,6 +758,9 @@ static int list_parse(size_t k, struct span v, struct conf_value *out,
 			break;
 		case TYPE_TURN_LIST:
 			err = turn_item_parse(entry, &it, why, sizeof(why));
+			break;
+		case TYPE_ADDR_LIST:
+			err = addr_item_parse(entry, &it, why, sizeof(why));
 			break;
 		default:
 			err = header_item_parse(entry, &it, why, sizeof(why));

@@ -32,6 +32,7 @@ test_expect_success 'without any file it prints every key with its default' '
 	dialing.no_answer_timeout = 60
 	session.dtmf_duration = 100
 	session.require_relay_candidate = false
+	session.ice_addresses =
 	extra_headers =
 	tls.ca_file =
 	tls.insecure = false

@@ -943,8 +943,14 @@ int main(int argc, char **argv)
 	if (!r.answer)
 		complete_target(&r, conf, argv[0]);
 	media_from_conf(&r, conf, servers);
-	r.media.ice_addresses = ice;
-	r.media.ice_address_count = nice;
+	/* --ice-address replaces session.ice_addresses */
+	if (nice == 0 && conf_get_list(conf, "session.ice_addresses",
+				       &r.media.ice_addresses,
+				       &r.media.ice_address_count) == 0) {
+	} else {
+		r.media.ice_addresses = ice;
+		r.media.ice_address_count = nice;
+	}
 	if (!no_answer_ms) {
 		long long v;
 

@@ -158,6 +158,8 @@ static const struct {
 	 "wss://b.example\n",
 	 "websocket.servers", "wss://a.example|wss://b.example",
 	 "a list key repeated in one file adds"},
+	{"session.ice_addresses = 127.0.0.1, ::1\n", "session.ice_addresses",
+	 "127.0.0.1|::1", "ICE addresses, IPv4 and IPv6"},
 	{"stun_servers = stun:stun.example, stuns:[2001:db8::1]:5349\n",
 	 "stun_servers", "stun:stun.example|stuns:[2001:db8::1]:5349",
 	 "STUN list"},
@@ -268,6 +270,8 @@ static const struct {
 	{"websocket.preferred_probe_interval = -1\n", EINVAL,
 	 "'-1' is not a number"},
 	{"stun_servers = turn:x.example\n", EINVAL, "not a stun: or stuns: URL"},
+	{"session.ice_addresses = eth0\n", EINVAL,
+	 "'eth0': not an IPv4 or IPv6 address"},
 	{"stun_servers = stun:x.example:0\n", EINVAL, "bad port"},
 	{"stun_servers = stun:x_y.example\n", EINVAL, "bad character in host"},
 	{"stun_servers = stun:[::1\n", EINVAL, "missing ']'"},
@@ -499,7 +503,7 @@ static void test_key_table(void)
 {
 	char name[128];
 
-	is_int(25, (long long)conf_key_count(), "25 keys");
+	is_int(26, (long long)conf_key_count(), "26 keys");
 	is_string("websocket.servers", conf_key_name(0), "first key");
 	ok(conf_key_name(conf_key_count()) == NULL, "past the end");
 	ok(conf_key_known("user.uri") && !conf_key_known("user.url") &&
