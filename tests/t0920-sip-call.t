@@ -242,6 +242,49 @@ test_expect_success '--answer --count 2 --from: two calls from alice, each recor
 	between "$(wav_freq $(sed -n 2p files))" 870 890
 '
 
+test_expect_success '--timeout while it rings: CANCEL, exit 75' '
+	bob --answer-after 20 &&
+	test_expect_code 75 alice --timeout 1.5 bob &&
+	bob_wait 0 &&
+	test_grep "\"cause\":\"hung up\",\"status\":487," alice.out &&
+	test_grep "\"cause\":\"cancelled\"" bob.out
+'
+
+test_expect_success 'SIGTERM in a call: alice hangs up (BYE) and exits 0' '
+	bob &&
+	sip-call -c "$TRASH/alice.conf" --ice-address 127.0.0.1 bob \
+		>alice.out 2>alice.err &
+	pid=$! &&
+	i=0 &&
+	while ! grep -q call/media alice.out 2>/dev/null; do
+		i=$((i + 1)) && test $i -lt 200 && sleep 0.1 ||
+			{ kill $pid; return 1; }
+	done &&
+	kill -TERM $pid &&
+	{ wait $pid; rc=$?; } &&
+	test $rc = 0 &&
+	bob_wait 0 &&
+	test_grep "\"cause\":\"hung up\"" alice.out &&
+	test_grep "\"cause\":\"peer hung up\"" bob.out
+'
+
+test_expect_success 'usage errors exit 64; a file that cannot be read 74' '
+	test_expect_code 64 sip-call -c "$TRASH/alice.conf" 2>err &&
+	test_grep "say who to call" err &&
+	test_expect_code 64 sip-call -c "$TRASH/alice.conf" --answer bob 2>err &&
+	test_expect_code 64 sip-call -c "$TRASH/alice.conf" --from x bob 2>err &&
+	test_expect_code 64 sip-call -c "$TRASH/alice.conf" --play - --control bob 2>err &&
+	test_grep "not both" err &&
+	test_expect_code 64 sip-call -c "$TRASH/alice.conf" --dtmf 12x bob 2>err &&
+	test_expect_code 64 sip-call -c "$TRASH/alice.conf" --play tone:abc bob 2>err &&
+	test_expect_code 64 sip-call -c "$TRASH/alice.conf" --answer --reject 200 2>err &&
+	test_expect_code 74 sip-call -c "$TRASH/alice.conf" --play nosuch.wav bob 2>err &&
+	echo "sip-call: --play nosuch.wav: No such file or directory" >expect &&
+	test_cmp expect err &&
+	test_expect_code 78 sip-call -c "$TRASH/alice.conf" \
+		--set session.ice_addresses=eth0 bob 2>err
+'
+
 # coturn on loopback, relaying to loopback peers only (see t0910).
 TURN_PORT=3478
 test_expect_success 'coturn starts' '
