@@ -85,6 +85,13 @@ bob_wait() {
 	test "$(cat bob.rc)" = "$1" ||
 		{ echo "bob exited $(cat bob.rc), not $1"; return 1; }
 }
+# wait_event TOPIC FILE: until FILE has an event of TOPIC (20 s at most).
+wait_event() {
+	i=0 &&
+	while ! grep -q "\"topic\":\"$1\"" "$2" 2>/dev/null; do
+		i=$((i + 1)) && test $i -lt 200 && sleep 0.1 || return 1
+	done
+}
 TEST_SHOW_ON_FAILURE="alice.out alice.err bob.out bob.err"
 
 test_expect_success 'a call: tones both ways, recorded, alice hangs up after 3 s' '
@@ -205,7 +212,9 @@ test_expect_success 'dialing.no_answer_timeout from the configuration' '
 
 test_expect_success '--control: hangup while it rings is a CANCEL, both exit 0' '
 	bob --answer-after 20 &&
-	(sleep 1.5; echo hangup) | alice --control bob &&
+	rm -f alice.out &&
+	{ wait_event call/progress alice.out; echo hangup; } |
+		alice --control bob &&
 	bob_wait 0 &&
 	test_grep "\"cause\":\"hung up\",\"status\":487," alice.out &&
 	test_grep "\"cause\":\"cancelled\"" bob.out
@@ -213,8 +222,11 @@ test_expect_success '--control: hangup while it rings is a CANCEL, both exit 0' 
 
 test_expect_success '--control: dtmf, hold, unhold, hangup in a call' '
 	bob &&
-	{ sleep 2; echo "dtmf 42"; sleep 1; echo hold; sleep 1.5;
-	  echo unhold; sleep 1.5; echo hangup; } | alice --control bob &&
+	rm -f alice.out &&
+	{ wait_event call/media alice.out; sleep 0.5; echo "dtmf 42"; sleep 1;
+	  echo hold; wait_event call/hold alice.out; sleep 0.5; echo unhold;
+	  wait_event call/unhold alice.out; sleep 0.5; echo hangup; } |
+		alice --control bob &&
 	bob_wait 0 &&
 	printf "%s\n" call/outgoing call/progress call/connected call/media \
 		call/hold call/unhold call/end >expect &&
@@ -283,6 +295,39 @@ test_expect_success 'usage errors exit 64; a file that cannot be read 74' '
 	test_cmp expect err &&
 	test_expect_code 78 sip-call -c "$TRASH/alice.conf" \
 		--set session.ice_addresses=eth0 bob 2>err
+'
+
+test_expect_success '--exec: a program that echoes the caller back' '
+	bob --exec "exec cat" --events bob.events &&
+	alice --play tone:440 --record a.wav --duration 3 bob &&
+	bob_wait 0 &&
+	test_grep "\"cause\":\"peer hung up\"" bob.events &&
+	between "$(wav_freq a.wav)" 433 447 &&
+	between "$(wav_length a.wav)" 2.2 3.6
+'
+
+test_expect_success '--exec: the call facts, a digit on fd 3, the program ends the call' '
+	cat >menu.sh <<-\EOF &&
+	env | grep "^SIPWS_CALL_" | sed "s/^SIPWS_CALL_ID=.*/SIPWS_CALL_ID=x/" | sort >env.txt
+	sox -n -r 48000 -c 1 -b 16 -e signed -t raw - synth 20 sine 300 &
+	read digit <&3
+	echo "$digit" >digit.txt
+	EOF
+	bob --exec "sh menu.sh" --events bob.events &&
+	alice --dtmf 7 --duration 10 --record a.wav bob &&
+	bob_wait 0 &&
+	test_grep "\"cause\":\"peer hung up\"" alice.out &&
+	between "$(wav_freq a.wav)" 290 310 &&
+	between "$(wav_length a.wav)" 0.2 3 &&
+	echo 7 >expect &&
+	test_cmp expect digit.txt &&
+	cat >expect <<-\EOF &&
+	SIPWS_CALL_DTMF_FD=3
+	SIPWS_CALL_FROM=sip:alice@127.0.0.1
+	SIPWS_CALL_ID=x
+	SIPWS_CALL_TO=sip:bob@127.0.0.1
+	EOF
+	test_cmp expect env.txt
 '
 
 # coturn on loopback, relaying to loopback peers only (see t0910).

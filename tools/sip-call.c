@@ -16,6 +16,7 @@
 #include <fnmatch.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,7 @@ enum {
 	OPT_ANSWER_AFTER,
 	OPT_REJECT,
 	OPT_CONTROL,
+	OPT_EXEC,
 };
 
 static const struct cli_option options[] = {
@@ -91,6 +93,8 @@ static const struct cli_option options[] = {
 	 "with --answer: reject the calls not taken with CODE (400-699)"},
 	{"control", OPT_CONTROL, CLI_NO_ARG, NULL,
 	 "read commands on stdin: dtmf DIGITS, hold, unhold, hangup"},
+	{"exec", OPT_EXEC, CLI_REQUIRED_ARG, "PROGRAM",
+	 "with --answer: run PROGRAM for each call, its stdio the audio"},
 	STACK_OPTIONS_COMMON,
 	{NULL, 0, CLI_NO_ARG, NULL, NULL},
 };
@@ -98,7 +102,8 @@ static const struct cli_option options[] = {
 static const struct cli_tool tool = {
 	"sip-call",
 	"[options] [--play FILE|-|tone:HZ] [--record FILE|-] URI\n"
-	"[options] --answer [--from PATTERN] [--count N] [--reject CODE]",
+	"[options] --answer [--from PATTERN] [--count N] [--reject CODE]\n"
+	"[options] --answer --exec PROGRAM [--count N]",
 	"Place or answer WebRTC audio calls over SIP WebSocket.",
 	options,
 };
@@ -138,6 +143,14 @@ struct run {
 	unsigned long handled;  /* --answer: calls over */
 	struct loop_timer t_answer, t_duration, t_dtmf, t_grace;
 	char dtmf_queue[256];   /* digits and pauses still to send */
+	/* --exec: the program of the current call */
+	const char *exec;
+	pid_t child;            /* 0: none */
+	bool child_exited;
+	int child_status;
+	struct loop_timer t_child; /* looks for its exit */
+	int audio_in, audio_out, dtmf_out; /* our ends, -1: none */
+	struct loop_timer t_reap;
 	/* --control */
 	struct loop_watch *watch;
 	char line[512];
@@ -263,6 +276,9 @@ static int end_code(struct run *r, const struct call_event *ev)
 	case CALL_END_FAILED:
 		return exitcode_from_sip_status((int)ev->status, 0);
 	case CALL_END_MEDIA:
+		/* the program exited: its pipes broke before our BYE */
+		if (r->exec && r->child_exited)
+			return SIPWS_EXIT_OK;
 		return exitcode_from_media(ev->err);
 	case CALL_END_ERROR:
 		/* our --no-answer-timeout: CANCEL, then 487 (or 408) */
@@ -273,6 +289,8 @@ static int end_code(struct run *r, const struct call_event *ev)
 	return SIPWS_EXIT_SOFTWARE;
 }
 
+static void exec_reap(void *arg);
+
 static void call_over(struct run *r)
 {
 	loop_timer_cancel(&r->t_answer);
@@ -280,6 +298,8 @@ static void call_over(struct run *r)
 	loop_timer_cancel(&r->t_dtmf);
 	loop_timer_cancel(&r->t_grace);
 	r->dtmf_queue[0] = '\0';
+	if (r->exec) /* once the media session has let go of the pipes */
+		loop_timer_start(&r->t_reap, r->stack.loop, 0, exec_reap, r);
 	r->call = NULL;
 	r->answered = false;
 }
@@ -331,6 +351,130 @@ static bool dtmf_add(struct run *r, const char *digits, uint64_t delay_ms)
 	return true;
 }
 
+/* ---- --exec ---------------------------------------------------------- */
+
+/* A call's audio through a pipe: about 11 s of it may wait in there. */
+#define EXEC_PIPE_SIZE (1024 * 1024)
+/* How often the program's exit is looked for (a watched pidfd stays
+ * readable, and an unwatched one still wakes the GLib loop until lws
+ * closes it). */
+#define EXEC_POLL_MS 100
+
+static void exec_exited(void *arg)
+{
+	struct run *r = arg;
+	int status;
+
+	if (r->child == 0)
+		return;
+	if (waitpid(r->child, &status, WNOHANG) != r->child) {
+		loop_timer_start(&r->t_child, r->stack.loop, EXEC_POLL_MS,
+				 exec_exited, r);
+		return;
+	}
+	r->child = 0;
+	r->child_exited = true;
+	r->child_status = status;
+	cli_info("--exec: the program exited (%d)",
+		 WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	/* the program ends the call */
+	if (r->call != NULL)
+		(void)call_hangup(r->call);
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* After the call's media session is gone: our ends closed, the program
+ * told (SIGHUP) when it is still running; exec_exited reaps it. */
+static void exec_reap(void *arg)
+{
+	struct run *r = arg;
+
+	close_fd(&r->audio_in);
+	close_fd(&r->audio_out);
+	close_fd(&r->dtmf_out);
+	if (r->child != 0)
+		kill(r->child, SIGHUP);
+}
+
+/* Start the program for call c: its stdin the caller's audio, its stdout
+ * what it says, fd 3 the digits. Fills m's source and sink. */
+static int exec_start(struct run *r, struct call *c, struct media_config *m)
+{
+	int in[2] = {-1, -1}, out[2] = {-1, -1}, dt[2] = {-1, -1};
+	int err = 0;
+	pid_t pid;
+
+	if (r->child != 0) {
+		/* the last call's program outlived its SIGHUP */
+		kill(r->child, SIGKILL);
+		waitpid(r->child, NULL, 0);
+		r->child = 0;
+	}
+	if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0 ||
+	    pipe2(dt, O_CLOEXEC | O_NONBLOCK) != 0) {
+		err = errno;
+		goto fail;
+	}
+	(void)fcntl(in[1], F_SETPIPE_SZ, EXEC_PIPE_SIZE);
+	pid = fork();
+	if (pid < 0) {
+		err = errno;
+		goto fail;
+	}
+	if (pid == 0) {
+		if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 ||
+		    dup2(dt[0], 3) < 0 || fcntl(3, F_SETFL, 0) < 0)
+			_exit(126);
+		signal(SIGPIPE, SIG_DFL);
+		setenv("SIPWS_CALL_FROM", call_peer(c), 1);
+		setenv("SIPWS_CALL_TO", r->stack.account, 1);
+		if (call_call_id(c))
+			setenv("SIPWS_CALL_ID", call_call_id(c), 1);
+		setenv("SIPWS_CALL_DTMF_FD", "3", 1);
+		execl("/bin/sh", "sh", "-c", r->exec, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	close(dt[0]);
+	r->child = pid;
+	r->child_exited = false;
+	r->audio_in = in[1];
+	r->audio_out = out[0];
+	r->dtmf_out = dt[1];
+	loop_timer_start(&r->t_child, r->stack.loop, EXEC_POLL_MS, exec_exited,
+			 r);
+	m->source = MEDIA_SOURCE_FD;
+	m->source_fd = r->audio_out;
+	m->sink = MEDIA_SINK_FD;
+	m->sink_fd = r->audio_in;
+	return 0;
+fail:
+	close_fd(&in[0]);
+	close_fd(&in[1]);
+	close_fd(&out[0]);
+	close_fd(&out[1]);
+	close_fd(&dt[0]);
+	close_fd(&dt[1]);
+	return err;
+}
+
+/* A digit from the peer for the program: one line on its fd 3. */
+static void exec_dtmf(struct run *r, char digit)
+{
+	char line[2] = {digit, '\n'};
+
+	if (r->dtmf_out >= 0 && write(r->dtmf_out, line, 2) != 2)
+		cli_info("--exec: a digit was not passed on: %s",
+			 strerror(errno));
+}
+
 /* ---- timers --------------------------------------------------------- */
 
 static void hangup_cb(void *arg)
@@ -359,6 +503,14 @@ static void answer_cb(void *arg)
 			snprintf(r->record_path, sizeof(r->record_path), "%s",
 				 r->record);
 		m.sink_path = r->record_path;
+	}
+	if (r->exec) {
+		err = exec_start(r, r->call, &m);
+		if (err) {
+			cli_error("--exec: %s", strerror(err));
+			(void)call_reject(r->call, 500);
+			return;
+		}
 	}
 	(void)calls_set_media(r->calls, &m);
 	err = call_answer(r->call);
@@ -526,6 +678,7 @@ static void on_call(const struct call_event *ev, void *arg)
 		event_str(r, "digit", (char[]){ev->dtmf, '\0'});
 		event_str(r, "mode", ev->info ? "info" : "rfc4733");
 		event_end(r);
+		exec_dtmf(r, ev->dtmf);
 		break;
 	case CALL_EVENT_HOLD:
 	case CALL_EVENT_HELD:
@@ -559,6 +712,8 @@ static void command(struct run *r, char *line)
 	if (r->call != NULL && strcmp(line, "hangup") == 0) {
 		/* CANCEL while it rings, BYE after */
 		err = call_hangup(r->call);
+	} else if (strcmp(line, "hangup") == 0 && !r->answer) {
+		run_end(r, SIPWS_EXIT_OK); /* before the call: no call */
 	} else if (r->call == NULL || !r->answered) {
 		cli_warn("%s: no call up", line);
 		return;
@@ -809,6 +964,7 @@ int main(int argc, char **argv)
 		cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 	r.count = 1;
 	r.out = stdout;
+	r.audio_in = r.audio_out = r.dtmf_out = -1;
 	while ((c = cli_next(&cli, argc, argv, &arg)) != -1) {
 		if (stack_option(&so, c, arg))
 			continue;
@@ -846,6 +1002,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_EVENTS:
 			events = arg;
+			break;
+		case OPT_EXEC:
+			r.exec = arg;
 			break;
 		case OPT_FORMAT:
 			if (strcmp(arg, "json") == 0)
@@ -898,6 +1057,11 @@ int main(int argc, char **argv)
 				"--answer");
 	if (play && play_raw)
 		cli_usage_error("--play and --play-raw do not go together");
+	if (r.exec && !r.answer)
+		cli_usage_error("--exec goes with --answer");
+	if (r.exec && (play || play_raw || r.record))
+		cli_usage_error("--exec: the program plays and records; no "
+				"--play, --play-raw or --record");
 	{
 		int stdin_users = (play && strcmp(play, "-") == 0) +
 				  (play_raw && strcmp(play_raw, "-") == 0) +
@@ -925,6 +1089,8 @@ int main(int argc, char **argv)
 		r.media.sink = MEDIA_SINK_WAV;
 		r.media.sink_path = r.record;
 	}
+	if (r.exec)
+		r.out = stderr; /* as with audio on stdout (the rule) */
 	if (events && strcmp(events, "-") == 0) {
 		if (r.media.sink == MEDIA_SINK_FD)
 			cli_usage_error("--events -: standard output carries "
@@ -977,6 +1143,8 @@ int main(int argc, char **argv)
 	loop_timer_init(&r.t_duration);
 	loop_timer_init(&r.t_dtmf);
 	loop_timer_init(&r.t_grace);
+	loop_timer_init(&r.t_reap);
+	loop_timer_init(&r.t_child);
 	code = stack_open(&r.stack, conf, &so, &setup, &cli, reason,
 			  sizeof(reason));
 	if (code)
@@ -1021,6 +1189,18 @@ int main(int argc, char **argv)
 	loop_unwatch(r.watch);
 	call_over(&r);
 	calls_free(r.calls);
+	loop_timer_cancel(&r.t_reap);
+	exec_reap(&r);
+	loop_timer_cancel(&r.t_child);
+	if (r.child != 0) {
+		/* told by SIGHUP; not waited for long */
+		for (int i = 0; i < 20 && waitpid(r.child, NULL, WNOHANG) == 0; i++)
+			usleep(50000);
+		if (waitpid(r.child, NULL, WNOHANG) == 0) {
+			kill(r.child, SIGKILL);
+			waitpid(r.child, NULL, 0);
+		}
+	}
 	stack_close(&r.stack);
 	json_free(&r.json);
 	if (r.out != stdout && r.out != stderr)
