@@ -7,20 +7,10 @@ answer, not found and CANCEL with their exit codes; --control; a relay-only
 call through coturn and a wrong TURN password (79). Everything runs inside
 a loopback-only network namespace.'
 
-# A network namespace with only lo (see t0900, t0910). The script runs
-# itself again inside one (root needed).
-if [ -z "${MEDIA_TEST_NETNS:-}" ]; then
-	if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1 &&
-	   command -v ip >/dev/null 2>&1; then
-		MEDIA_TEST_NETNS=1 exec unshare --net sh -c \
-			'ip link set lo up && exec sh "$0" "$@"' "$0" "$@"
-	fi
-	MEDIA_TEST_NETNS=none
-fi
+. "$SIPWS_SOURCE/tests/lib/media.sh"
 . "$SIPWS_SOURCE/tests/lib/test-lib.sh"
 
-[ "$MEDIA_TEST_NETNS" = 1 ] ||
-	test_skip_all 'needs root, unshare(1) and ip(8) for a loopback-only network namespace'
+media_require_netns
 command -v sox >/dev/null 2>&1 || test_skip_all 'sox(1) is missing'
 command -v turnserver >/dev/null 2>&1 || test_skip_all 'coturn is missing'
 gst-inspect-1.0 webrtcbin >/dev/null 2>&1 ||
@@ -30,20 +20,6 @@ gst-inspect-1.0 webrtcbin >/dev/null 2>&1 ||
 ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export ASAN_OPTIONS
 
-# The strongest frequency of a recording and its length (see t0910).
-wav_freq() {
-	sox "$@" -n stat -freq 2>&1 |
-		awk 'NF == 2 && $1 > 0 { p[$1] += $2 }
-		     END { for (f in p) if (p[f] > max) { max = p[f]; best = f }
-			   print best }'
-}
-wav_length() {
-	sox "$@" -n stat 2>&1 | sed -n 's/^Length (seconds): *//p'
-}
-between() {
-	awk -v v="$1" -v lo="$2" -v hi="$3" \
-		'BEGIN { if (v == "" || v < lo || v > hi) { print "not in [" lo ", " hi "]: " v; exit 1 } }'
-}
 # The events of a file without their time stamps, only the members named
 # (jq-free: the tool writes members in a fixed order).
 topics() {
@@ -78,12 +54,7 @@ alice() {
 		"$@" >alice.out 2>alice.err
 }
 bob_wait() {
-	i=0 &&
-	while ! test -s bob.rc; do
-		i=$((i + 1)) && test $i -lt 400 && sleep 0.1 || return 1
-	done &&
-	test "$(cat bob.rc)" = "$1" ||
-		{ echo "bob exited $(cat bob.rc), not $1"; return 1; }
+	wait_rc bob "$1"
 }
 # wait_event TOPIC FILE: until FILE has an event of TOPIC (20 s at most).
 wait_event() {
@@ -330,22 +301,8 @@ test_expect_success '--exec: the call facts, a digit on fd 3, the program ends t
 	test_cmp expect env.txt
 '
 
-# coturn on loopback, relaying to loopback peers only (see t0910).
-TURN_PORT=3478
 test_expect_success 'coturn starts' '
-	turnserver -n --listening-ip=127.0.0.1 --relay-ip=127.0.0.1 \
-		--listening-port=$TURN_PORT --min-port=49152 --max-port=49252 \
-		--lt-cred-mech --user=sipws:secret --realm=sipws.invalid \
-		--allow-loopback-peers --no-tls --no-dtls --no-cli \
-		--denied-peer-ip=0.0.0.0-126.255.255.255 \
-		--denied-peer-ip=128.0.0.0-255.255.255.255 \
-		--pidfile="$PWD/turn.pid" --log-file=stdout --simple-log \
-		--verbose >turn.log 2>&1 &
-	echo $! >"$TRASH/turn.job" &&
-	i=0 &&
-	while ! grep -q "Relay ports initialization done" turn.log; do
-		i=$((i + 1)) && test $i -lt 50 && sleep 0.1 || return 1
-	done
+	turn_start
 '
 test_when_finished 'kill $(cat "$TRASH/turn.job")'
 

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const char *cli_progname = "sipws";
 static int cli_level = 1;
@@ -68,6 +69,22 @@ const char *cli_text(struct span s, unsigned flags)
 const char *cli_safe(const char *s)
 {
 	return cli_text(span_from_str(s ? s : ""), 0);
+}
+
+void cli_timestamp(char *buf, size_t size, bool utc)
+{
+	struct timespec now;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (utc)
+		gmtime_r(&now.tv_sec, &tm);
+	else
+		localtime_r(&now.tv_sec, &tm);
+	n = strftime(buf, size, utc ? "%Y-%m-%dT%H:%M:%S" : "%H:%M:%S", &tm);
+	snprintf(buf + n, size - n, utc ? ".%03ldZ" : ".%03ld",
+		 now.tv_nsec / 1000000L);
 }
 
 void cli_set_verbosity(int verbosity)

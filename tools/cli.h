@@ -97,6 +97,10 @@ CLI_NORETURN void cli_usage_error(const char *fmt, ...) CLI_PRINTF(1, 2);
 const char *cli_text(struct span s, unsigned flags);
 const char *cli_safe(const char *s);
 
+/* The time now for an event line: UTC as "2026-11-26T08:30:00.123Z"
+ * (JSON), or local as "08:30:00.123" (text, a human reads it). */
+void cli_timestamp(char *buf, size_t size, bool utc);
+
 /* Diagnostics: "prog: message\n" on stderr, honouring -q / -v. The whole
  * message is escaped as cli_text does: callers pass network text as is. */
 void cli_set_verbosity(int verbosity);

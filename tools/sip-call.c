@@ -163,34 +163,22 @@ struct run {
 
 /* ---- events --------------------------------------------------------- */
 
-static bool event_begin(struct run *r, const char *topic)
+static void event_begin(struct run *r, const char *topic)
 {
-	struct timespec now;
-	struct tm tm;
 	char stamp[64];
-	size_t n;
 
-	clock_gettime(CLOCK_REALTIME, &now);
+	cli_timestamp(stamp, sizeof(stamp), r->format == FORMAT_JSON);
 	if (r->format == FORMAT_JSON) {
-		gmtime_r(&now.tv_sec, &tm);
-		n = strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-		snprintf(stamp + n, sizeof(stamp) - n, ".%03ldZ",
-			 now.tv_nsec / 1000000L);
 		json_reset(&r->json);
 		json_object_begin(&r->json);
 		json_member_str(&r->json, "ts", stamp);
 		json_member_str(&r->json, "topic", topic);
-		return true;
+		return;
 	}
-	localtime_r(&now.tv_sec, &tm);
-	n = strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
-	snprintf(stamp + n, sizeof(stamp) - n, ".%03ld",
-		 now.tv_nsec / 1000000L);
 	r->text = open_memstream(&r->text_buf, &r->text_len);
 	if (r->text == NULL)
 		cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 	fprintf(r->text, "%s %s", stamp, topic);
-	return true;
 }
 
 /* A member: JSON, or " key=value" in text (network text escaped). */

@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 enum {
 	OPT_COUNT = 'n',
@@ -84,32 +83,20 @@ struct events {
  * more may be printed; then the caller writes nothing. */
 static bool event_begin(struct events *ev, const char *topic)
 {
-	struct timespec now;
-	struct tm tm;
 	char stamp[64];
-	size_t n;
 
 	if (ev->output_done)
 		return false;
 	if (ev->topics && !topic_list_match(ev->topics, topic))
 		return false;
-	clock_gettime(CLOCK_REALTIME, &now);
+	cli_timestamp(stamp, sizeof(stamp), ev->format == FORMAT_JSON);
 	if (ev->format == FORMAT_JSON) {
-		gmtime_r(&now.tv_sec, &tm);
-		n = strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-		snprintf(stamp + n, sizeof(stamp) - n, ".%03ldZ",
-			 now.tv_nsec / 1000000L);
 		json_reset(&ev->json);
 		json_object_begin(&ev->json);
 		json_member_str(&ev->json, "ts", stamp);
 		json_member_str(&ev->json, "topic", topic);
 		return true;
 	}
-	/* A human reads the local time. */
-	localtime_r(&now.tv_sec, &tm);
-	n = strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
-	snprintf(stamp + n, sizeof(stamp) - n, ".%03ld",
-		 now.tv_nsec / 1000000L);
 	ev->text = open_memstream(&ev->text_buf, &ev->text_len);
 	if (ev->text == NULL)
 		cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
