@@ -560,12 +560,34 @@ static void on_incoming(struct run *r, struct call *c)
 			 answer_cb, r);
 }
 
+/* A pipe of the program broke (it closed its stdin by exiting): is it
+ * gone? Waits up to EXEC_EXIT_WAIT_MS for its exit to complete. */
+#define EXEC_EXIT_WAIT_MS 300
+static void exec_check_exit(struct run *r)
+{
+	int status;
+
+	for (int i = 0; r->child != 0 && i <= EXEC_EXIT_WAIT_MS / 10; i++) {
+		if (waitpid(r->child, &status, WNOHANG) == r->child) {
+			r->child = 0;
+			r->child_exited = true;
+			r->child_status = status;
+			return;
+		}
+		usleep(10000);
+	}
+}
+
 static void on_ended(struct run *r, const struct call_event *ev)
 {
 	struct media_stats st;
 	const char *codec = call_codec(ev->call);
 	bool ours = ev->call == r->call;
-	int code = end_code(r, ev);
+	int code;
+
+	if (ours && r->exec && ev->end == CALL_END_MEDIA)
+		exec_check_exit(r);
+	code = end_code(r, ev);
 
 	event_begin(r, TOPIC_CALL_END);
 	event_str(r, "peer", call_peer(ev->call));
