@@ -10,22 +10,18 @@
 #include "check-server.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
 #include <sys/socket.h>
 
-#include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
+#include "internal/check-io.h"
 #include "random.h"
 #include "sipmsg.h"
 #include "uri.h"
@@ -43,138 +39,29 @@ struct conn {
 	char host[256];        /* without brackets */
 	char host_header[300]; /* host[:port], IPv6 in brackets */
 	char path[1024];
-	int fd;
-	SSL_CTX *ctx;
-	SSL *ssl;
-	double deadline;
+	struct check_io io;
 	unsigned timeout_ms;
-	char subject[256];  /* the server certificate's, "?" until seen */
-	double days_left;
 	char buf[BUF_SIZE]; /* bytes received and not yet used */
 	size_t len;
 };
 
-/* ---- I/O with a deadline --------------------------------------------- */
-
-static int wait_fd(struct conn *c, short events)
-{
-	struct pollfd p = {c->fd, events, 0};
-	int left, n;
-
-	for (;;) {
-		left = (int)(c->deadline - check_now_ms());
-		if (left <= 0)
-			return ETIMEDOUT;
-		n = poll(&p, 1, left);
-		if (n > 0)
-			return 0;
-		if (n < 0 && errno != EINTR)
-			return errno;
-	}
-}
-
-/* Wait as SSL_get_error says; 0 to try again, or an errno value. */
-static int ssl_wait(struct conn *c, int ret)
-{
-	switch (SSL_get_error(c->ssl, ret)) {
-	case SSL_ERROR_WANT_READ:
-		return wait_fd(c, POLLIN);
-	case SSL_ERROR_WANT_WRITE:
-		return wait_fd(c, POLLOUT);
-	case SSL_ERROR_ZERO_RETURN:
-		return ECONNRESET;
-	case SSL_ERROR_SYSCALL:
-		return errno && errno != EAGAIN ? errno : ECONNRESET;
-	default:
-		return EPROTO;
-	}
-}
-
-static int conn_write(struct conn *c, const void *data, size_t len)
-{
-	const char *p = data;
-	ssize_t n;
-	int err;
-
-	while (len > 0) {
-		if (c->ssl) {
-			int r = SSL_write(c->ssl, p, (int)len);
-
-			if (r <= 0) {
-				if ((err = ssl_wait(c, r)) != 0)
-					return err;
-				continue;
-			}
-			n = r;
-		} else {
-			n = send(c->fd, p, len, MSG_NOSIGNAL);
-			if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-				if ((err = wait_fd(c, POLLOUT)) != 0)
-					return err;
-				continue;
-			}
-			if (n < 0)
-				return errno;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Append what arrives to c->buf: 0, ECONNRESET at the end, ETIMEDOUT. */
+/* Append what arrives to c->buf. */
 static int conn_read(struct conn *c)
 {
-	ssize_t n;
+	size_t n;
 	int err;
 
 	if (c->len == sizeof(c->buf))
 		return EMSGSIZE;
-	for (;;) {
-		if (c->ssl) {
-			int r = SSL_read(c->ssl, c->buf + c->len,
-					 (int)(sizeof(c->buf) - c->len));
-
-			if (r <= 0) {
-				if ((err = ssl_wait(c, r)) != 0)
-					return err;
-				continue;
-			}
-			n = r;
-		} else {
-			n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
-			if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-				if ((err = wait_fd(c, POLLIN)) != 0)
-					return err;
-				continue;
-			}
-			if (n < 0)
-				return errno;
-			if (n == 0)
-				return ECONNRESET;
-		}
-		c->len += (size_t)n;
-		return 0;
-	}
+	err = check_io_read(&c->io, c->buf + c->len, sizeof(c->buf) - c->len, &n);
+	c->len += n;
+	return err;
 }
 
 static void consume(struct conn *c, size_t n)
 {
 	memmove(c->buf, c->buf + n, c->len - n);
 	c->len -= n;
-}
-
-static const char *why(int err, unsigned timeout_ms)
-{
-	static char text[64];
-
-	if (err == ETIMEDOUT) {
-		snprintf(text, sizeof(text), "no answer within %u ms", timeout_ms);
-		return text;
-	}
-	if (err == ECONNRESET)
-		return "the server closed the connection";
-	return strerror(err);
 }
 
 /* ---- the steps ------------------------------------------------------- */
@@ -215,30 +102,6 @@ static bool step_dns(struct conn *c, const struct check_sink *sink,
 	return rc == 0;
 }
 
-static int connect_one(struct conn *c, const struct addrinfo *a)
-{
-	socklen_t len = sizeof(int);
-	int fd, err = 0;
-
-	fd = socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    a->ai_protocol);
-	if (fd < 0)
-		return errno;
-	c->fd = fd;
-	if (connect(fd, a->ai_addr, a->ai_addrlen) == 0)
-		return 0;
-	if (errno != EINPROGRESS)
-		err = errno;
-	else if ((err = wait_fd(c, POLLOUT)) == 0 &&
-		 getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
-		err = errno;
-	if (err) {
-		close(fd);
-		c->fd = -1;
-	}
-	return err;
-}
-
 static bool step_tcp(struct conn *c, const struct check_sink *sink,
 		     const struct addrinfo *res)
 {
@@ -251,10 +114,11 @@ static bool step_tcp(struct conn *c, const struct check_sink *sink,
 	check_init(&r, suite, "tcp %s", c->url);
 	check_start(sink, &r);
 	for (a = res; a; a = a->ai_next) {
-		c->deadline = check_now_ms() + c->timeout_ms;
+		c->io.deadline = check_now_ms() + c->timeout_ms;
 		getnameinfo(a->ai_addr, a->ai_addrlen, addr, sizeof(addr), NULL,
 			    0, NI_NUMERICHOST);
-		err = connect_one(c, a);
+		err = check_io_connect(&c->io, a->ai_addr, a->ai_addrlen,
+				       SOCK_STREAM);
 		if (!err)
 			break;
 	}
@@ -273,131 +137,50 @@ static bool step_tcp(struct conn *c, const struct check_sink *sink,
 	return !err;
 }
 
-/* The subject and the days left of the server's certificate, kept as
- * the chain is verified: a handshake that fails verification leaves no
- * peer certificate to look at afterwards. */
-static void remember_cert(struct conn *c, X509 *cert)
-{
-	int days = 0, secs = 0;
-
-	X509_NAME_oneline(X509_get_subject_name(cert), c->subject,
-			  (int)sizeof(c->subject));
-	if (ASN1_TIME_diff(&days, &secs, NULL, X509_get0_notAfter(cert)))
-		c->days_left = days + secs / 86400.0;
-}
-
-static int note_cert(int ok, X509_STORE_CTX *store)
-{
-	SSL *ssl = X509_STORE_CTX_get_ex_data(
-		store, SSL_get_ex_data_X509_STORE_CTX_idx());
-	struct conn *c = ssl ? SSL_get_app_data(ssl) : NULL;
-	X509 *cert = X509_STORE_CTX_get_current_cert(store);
-
-	if (c && cert && X509_STORE_CTX_get_error_depth(store) == 0)
-		remember_cert(c, cert);
-	return ok;
-}
-
-static int tls_context(struct conn *c, const struct check_config *cfg)
-{
-	const char *file, *dir;
-
-	c->ctx = SSL_CTX_new(TLS_client_method());
-	if (!c->ctx)
-		return ENOMEM;
-	SSL_CTX_set_options(c->ctx, SSL_OP_NO_COMPRESSION);
-	if (cfg->tls_ca_file) {
-		if (!SSL_CTX_load_verify_locations(c->ctx, cfg->tls_ca_file, NULL))
-			return ENOENT;
-	} else {
-		dir = getenv(X509_get_default_cert_dir_env());
-		file = getenv(X509_get_default_cert_file_env());
-		if (!dir)
-			dir = X509_get_default_cert_dir();
-		if (!SSL_CTX_load_verify_locations(c->ctx, file, dir))
-			return ENOENT;
-	}
-	SSL_CTX_set_verify(c->ctx, cfg->tls_insecure ? SSL_VERIFY_NONE
-						     : SSL_VERIFY_PEER, note_cert);
-	return 0;
-}
-
 static bool step_tls(struct conn *c, const struct check_config *cfg,
 		     const struct check_sink *sink)
 {
 	struct check_result r;
-	char err_text[160];
+	char reason[200];
 	double t0 = check_now_ms();
-	X509 *cert = NULL;
-	long vr;
-	int rc, err = 0;
-	bool literal = c->u.host_type == URI_HOST_IPV4 ||
-		       c->u.host_type == URI_HOST_IPV6;
+	int err;
 
 	check_init(&r, suite, "tls %s", c->url);
 	check_start(sink, &r);
-	c->deadline = check_now_ms() + c->timeout_ms;
-	if (tls_context(c, cfg)) {
+	c->io.deadline = check_now_ms() + c->timeout_ms;
+	err = check_io_tls(&c->io, c->host,
+			   c->u.host_type == URI_HOST_IPV4 ||
+				   c->u.host_type == URI_HOST_IPV6,
+			   cfg->tls_ca_file, cfg->tls_insecure, reason,
+			   sizeof(reason));
+	check_figure_add(&r, "ms", check_now_ms() - t0, "ms");
+	if (err == ENOENT)
 		check_set(&r, CHECK_FAIL, "no usable CA certificates in %s",
 			  cfg->tls_ca_file ? cfg->tls_ca_file : "the system's store");
-		goto out;
-	}
-	c->ssl = SSL_new(c->ctx);
-	snprintf(c->subject, sizeof(c->subject), "?");
-	if (!c->ssl || !SSL_set_fd(c->ssl, c->fd)) {
-		check_set(&r, CHECK_FAIL, "cannot set up TLS");
-		goto out;
-	}
-	SSL_set_app_data(c->ssl, c);
-	SSL_set_connect_state(c->ssl);
-	if (!literal) /* SNI: a host name only (RFC 6066 §3) */
-		SSL_set_tlsext_host_name(c->ssl, c->host);
-	while ((rc = SSL_do_handshake(c->ssl)) != 1)
-		if ((err = ssl_wait(c, rc)) != 0)
-			break;
-	check_figure_add(&r, "ms", check_now_ms() - t0, "ms");
-	vr = SSL_get_verify_result(c->ssl);
-	cert = SSL_get1_peer_certificate(c->ssl);
-	if (cert)
-		remember_cert(c, cert);
-	if (err && vr != X509_V_OK && !cfg->tls_insecure) {
-		check_set(&r, CHECK_FAIL, "untrusted: certificate not trusted "
-					  "(%s), subject %s",
-			  X509_verify_cert_error_string(vr), c->subject);
-	} else if (err == ETIMEDOUT) {
+	else if (err == ENOKEY)
+		check_set(&r, CHECK_FAIL, "untrusted: %s, subject %s", reason,
+			  c->io.subject);
+	else if (err == ETIMEDOUT)
 		check_set(&r, CHECK_FAIL, "timeout: no TLS handshake within %u ms",
 			  c->timeout_ms);
-	} else if (err) {
-		ERR_error_string_n(ERR_peek_last_error(), err_text,
-				   sizeof(err_text));
-		check_set(&r, CHECK_FAIL, "TLS handshake failed (%s)", err_text);
-	} else if (!cert) {
-		check_set(&r, CHECK_FAIL, "untrusted: the server sent no "
-					  "certificate");
-	} else if (!cfg->tls_insecure &&
-		   (literal ? X509_check_ip_asc(cert, c->host, 0)
-			    : X509_check_host(cert, c->host, strlen(c->host), 0,
-					      NULL)) != 1) {
-		check_set(&r, CHECK_FAIL, "untrusted: certificate not valid for "
-					  "%s, subject %s", c->host, c->subject);
-	} else {
-		check_figure_add(&r, "expires_days", c->days_left, "d");
-		if (c->days_left < EXPIRY_WARN_DAYS)
+	else if (err)
+		check_set(&r, CHECK_FAIL, "%s", reason[0] ? reason
+				: check_io_strerror(err, c->timeout_ms));
+	else {
+		check_figure_add(&r, "expires_days", c->io.days_left, "d");
+		if (c->io.days_left < EXPIRY_WARN_DAYS)
 			check_set(&r, CHECK_WARN, "%s, subject %s, expires in "
 						  "%.1f days (under %d)",
-				  SSL_get_version(c->ssl), c->subject, c->days_left,
-				  EXPIRY_WARN_DAYS);
+				  SSL_get_version(c->io.ssl), c->io.subject,
+				  c->io.days_left, EXPIRY_WARN_DAYS);
 		else
 			check_set(&r, CHECK_PASS, "%s, subject %s%s",
-				  SSL_get_version(c->ssl), c->subject,
+				  SSL_get_version(c->io.ssl), c->io.subject,
 				  cfg->tls_insecure ? ", not verified (tls.insecure)"
 						    : "");
 	}
-out:
-	X509_free(cert);
-	ERR_clear_error();
 	check_report(sink, &r);
-	return r.state == CHECK_PASS || r.state == CHECK_WARN;
+	return !err;
 }
 
 static bool step_upgrade(struct conn *c, const struct check_config *cfg,
@@ -411,13 +194,13 @@ static bool step_upgrade(struct conn *c, const struct check_config *cfg,
 
 	check_init(&r, suite, "websocket %s", c->url);
 	check_start(sink, &r);
-	c->deadline = check_now_ms() + c->timeout_ms;
+	c->io.deadline = check_now_ms() + c->timeout_ms;
 	err = wsframe_key_generate(key);
 	if (!err)
 		err = wsframe_upgrade_request(req, sizeof(req), &len, c->path,
 					      c->host_header, cfg->origin, key);
 	if (!err)
-		err = conn_write(c, req, len);
+		err = check_io_write(&c->io, req, len);
 	while (!err) {
 		err = wsframe_upgrade_response(c->buf, c->len, key, &head,
 					       &status, reason, sizeof(reason));
@@ -426,7 +209,7 @@ static bool step_upgrade(struct conn *c, const struct check_config *cfg,
 		err = conn_read(c);
 		if (err)
 			snprintf(reason, sizeof(reason), "%s",
-				 why(err, c->timeout_ms));
+				 check_io_strerror(err, c->timeout_ms));
 	}
 	check_figure_add(&r, "ms", check_now_ms() - t0, "ms");
 	if (status)
@@ -438,7 +221,7 @@ static bool step_upgrade(struct conn *c, const struct check_config *cfg,
 		check_set(&r, CHECK_FAIL, "timeout: %s", reason);
 	} else {
 		check_set(&r, CHECK_FAIL, "%s", err == EPROTO ? reason
-							       : why(err, c->timeout_ms));
+							       : check_io_strerror(err, c->timeout_ms));
 	}
 	check_report(sink, &r);
 	return !err;
@@ -531,7 +314,7 @@ static void step_options(struct conn *c, const struct check_sink *sink)
 
 	check_init(&r, suite, "options %s", c->url);
 	check_start(sink, &r);
-	c->deadline = check_now_ms() + c->timeout_ms;
+	c->io.deadline = check_now_ms() + c->timeout_ms;
 	wsframe_decoder_init(&dec, BUF_SIZE);
 	wsframe_masker_init(&masker);
 	rep.call_id = call_id;
@@ -544,7 +327,7 @@ static void step_options(struct conn *c, const struct check_sink *sink)
 		wsframe_mask_key(&masker, mask);
 		flen = wsframe_encode(frame, len + WSFRAME_HEADER_MAX,
 				      WSFRAME_TEXT, msg, len, mask);
-		err = conn_write(c, frame, flen);
+		err = check_io_write(&c->io, frame, flen);
 	}
 	while (!err && !rep.status && !rep.closed) {
 		if (c->len) {
@@ -568,7 +351,7 @@ static void step_options(struct conn *c, const struct check_sink *sink)
 		check_set(&r, CHECK_FAIL, "timeout: no response within %u ms",
 			  c->timeout_ms);
 	} else {
-		check_set(&r, CHECK_FAIL, "%s", text[0] ? text : why(err, c->timeout_ms));
+		check_set(&r, CHECK_FAIL, "%s", text[0] ? text : check_io_strerror(err, c->timeout_ms));
 	}
 	check_report(sink, &r);
 	/* a polite Close; the answer is not waited for */
@@ -579,8 +362,8 @@ static void step_options(struct conn *c, const struct check_sink *sink)
 		wsframe_mask_key(&masker, mask);
 		flen = wsframe_encode(out, sizeof(out), WSFRAME_CLOSE, payload,
 				      plen, mask);
-		c->deadline = check_now_ms() + 200;
-		conn_write(c, out, flen);
+		c->io.deadline = check_now_ms() + 200;
+		check_io_write(&c->io, out, flen);
 	}
 	wsframe_decoder_fini(&dec);
 	free(frame);
@@ -608,7 +391,7 @@ static void check_one(const char *url, const struct check_config *cfg,
 	bool ok;
 
 	memset(c, 0, sizeof(*c));
-	c->fd = -1;
+	check_io_init(&c->io);
 	c->url = url;
 	c->timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : CHECK_TIMEOUT_MS;
 	if (uri_ws_decode(&c->u, url, strlen(url), reason, sizeof(reason)) ||
@@ -648,10 +431,7 @@ static void check_one(const char *url, const struct check_config *cfg,
 			skip(sink, steps[i], url, "an earlier step failed");
 	if (res)
 		freeaddrinfo(res);
-	SSL_free(c->ssl);
-	SSL_CTX_free(c->ctx);
-	if (c->fd >= 0)
-		close(c->fd);
+	check_io_close(&c->io);
 }
 
 int check_server_run(const struct check_config *cfg,
