@@ -68,6 +68,11 @@ struct check_config {
 	const char *tls_ca_file;         /* NULL: the system's CAs */
 	bool tls_insecure;
 	unsigned timeout_ms;             /* per network step; 0: 5000 */
+	/* ICE gathers only on these local addresses (libnice's
+	 * add-local-ip-address, needed for loopback); none: on every
+	 * interface but loopback, as the media session does. */
+	const char *const *ice_addresses;
+	size_t ice_address_count;
 };
 
 #define CHECK_TIMEOUT_MS 5000

@@ -32,6 +32,7 @@ enum {
 	OPT_SUITE = CLI_OPT_FIRST_LONG,
 	OPT_STUN,
 	OPT_TURN,
+	OPT_ICE_ADDRESS,
 	OPT_TAP,
 	OPT_JSON,
 	OPT_NAGIOS,
@@ -46,6 +47,9 @@ static const struct cli_option options[] = {
 	{"turn", OPT_TURN, CLI_REQUIRED_ARG, "URL",
 	 "TURN server with the SIP credentials (repeatable; replaces "
 	 "turn_servers)"},
+	{"ice-address", OPT_ICE_ADDRESS, CLI_REQUIRED_ARG, "ADDRESS",
+	 "gather host candidates only on ADDRESS (repeatable; loopback needs "
+	 "it)"},
 	{"server", STACK_OPT_SERVER, CLI_REQUIRED_ARG, "URL",
 	 "WebSocket server (repeatable; replaces websocket.servers)"},
 	{"auth-user", STACK_OPT_AUTH_USER, CLI_REQUIRED_ARG, "NAME",
@@ -83,8 +87,8 @@ static const struct cli_tool tool = {
 struct run {
 	bool selected[SUITE_COUNT];
 	bool any_selected;
-	const char **stun, **turn;
-	size_t nstun, nturn;
+	const char **stun, **turn, **ice;
+	size_t nstun, nturn, nice;
 };
 
 static void select_suites(struct run *r, const char *list)
@@ -205,23 +209,27 @@ int main(int argc, char **argv)
 	struct cli cli;
 	const char *arg;
 	size_t i;
-	int c, err, code;
+	int c, err, code = SIPWS_EXIT_OK;
+	bool list_suites = false;
 
 	stack_options_init(&o, argc);
 	r.stun = calloc((size_t)argc + 1, sizeof(*r.stun));
 	r.turn = calloc((size_t)argc + 1, sizeof(*r.turn));
-	if (!r.stun || !r.turn)
+	r.ice = calloc((size_t)argc + 1, sizeof(*r.ice));
+	if (!r.stun || !r.turn || !r.ice)
 		cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 	cli_init(&cli, &tool, argc, argv);
 	while ((c = cli_next(&cli, argc, argv, &arg)) != -1) {
 		switch (c) {
+		case OPT_ICE_ADDRESS:
+			r.ice[r.nice++] = arg;
+			break;
 		case OPT_JSON:
 			kind = CHECKFMT_JSON;
 			break;
 		case OPT_LIST_SUITES:
-			for (i = 0; i < SUITE_COUNT; i++)
-				printf("%s\n", suites[i].name);
-			return SIPWS_EXIT_OK;
+			list_suites = true;
+			break;
 		case OPT_NAGIOS:
 			kind = CHECKFMT_NAGIOS;
 			break;
@@ -246,13 +254,19 @@ int main(int argc, char **argv)
 	argv += optind;
 	if (argc > 0)
 		cli_usage_error("unexpected operand '%s'", argv[0]);
+	if (list_suites) {
+		for (i = 0; i < SUITE_COUNT; i++)
+			printf("%s\n", suites[i].name);
+		goto out;
+	}
 
 	conf = load_conf(&cli, &o, &r);
 	fill_config(&cfg, &targets, conf, o.timeout_ms);
+	cfg.ice_addresses = r.ice;
+	cfg.ice_address_count = r.nice;
 
 	checkfmt_init(&fmt, kind, stdout, isatty(STDOUT_FILENO));
 	sink = checkfmt_sink(&fmt);
-	code = SIPWS_EXIT_OK;
 	for (i = 0; i < SUITE_COUNT; i++) {
 		if (r.any_selected && !r.selected[i])
 			continue;
@@ -268,9 +282,11 @@ int main(int argc, char **argv)
 	checkfmt_free(&fmt);
 	free(targets.turn);
 	free(targets.ws);
+	conf_free(conf);
+out:
 	free(r.stun);
 	free(r.turn);
-	conf_free(conf);
+	free(r.ice);
 	stack_options_free(&o);
 	cli_free(&cli);
 	if (fflush(stdout) != 0 || ferror(stdout))
