@@ -12,6 +12,7 @@
 #include "version.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,29 @@ static void select_suites(struct run *r, const char *list)
 		cli_usage_error("--suite: name at least one suite");
 }
 
+/* With --nagios, the exit status follows the Nagios plugin rules: 0 OK,
+ * 1 WARNING, 2 CRITICAL, 3 UNKNOWN (as sip-register --check --nagios). */
+enum nagios { NAGIOS_OK, NAGIOS_WARNING, NAGIOS_CRITICAL, NAGIOS_UNKNOWN };
+static bool nagios_mode;
+
+/* A problem found after the options were read: exit code, or UNKNOWN. */
+static void CLI_NORETURN fail(int code, const char *fmt, ...)
+	CLI_PRINTF(2, 3);
+static void fail(int code, const char *fmt, ...)
+{
+	char text[600];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (nagios_mode) {
+		printf("WEBRTC UNKNOWN - %s\n", text);
+		exit(NAGIOS_UNKNOWN);
+	}
+	cli_die(code, "%s", text);
+}
+
 static void set_key(struct conf *conf, const char *key, const char *value,
 		    const char *option)
 {
@@ -121,9 +145,9 @@ static void set_key(struct conf *conf, const char *key, const char *value,
 	int err = conf_set(conf, key, value, option, why, sizeof(why));
 
 	if (err == ENOMEM)
-		cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
+		fail(SIPWS_EXIT_SOFTWARE, "out of memory");
 	if (err)
-		cli_die(SIPWS_EXIT_CONFIG, "%s '%s': %s", option, value, why);
+		fail(SIPWS_EXIT_CONFIG, "%s '%s': %s", option, value, why);
 }
 
 /* The configuration with the command line's servers on top. */
@@ -137,13 +161,13 @@ static struct conf *load_conf(const struct cli *cli,
 
 	code = stack_conf_load(cli, o, &conf, reason, sizeof(reason));
 	if (code)
-		cli_die(code, "%s", reason);
+		fail(code, "%s", reason);
 	for (i = 0; i < r->nstun; i++)
 		set_key(conf, "stun_servers", r->stun[i], "--stun");
 	for (i = 0; i < r->nturn; i++)
 		set_key(conf, "turn_servers", r->turn[i], "--turn");
 	if (conf_check(conf, reason, sizeof(reason)))
-		cli_die(SIPWS_EXIT_CONFIG, "%s", reason);
+		fail(SIPWS_EXIT_CONFIG, "%s", reason);
 	return conf;
 }
 
@@ -260,6 +284,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
+	nagios_mode = kind == CHECKFMT_NAGIOS;
 	conf = load_conf(&cli, &o, &r);
 	fill_config(&cfg, &targets, conf, o.timeout_ms);
 	cfg.ice_addresses = r.ice;
@@ -279,6 +304,11 @@ int main(int argc, char **argv)
 	checkfmt_finish(&fmt, SIPWS_VERSION);
 	if (!code && fmt.tally[CHECK_FAIL])
 		code = SIPWS_EXIT_FAILED;
+	if (nagios_mode)
+		code = code == SIPWS_EXIT_SOFTWARE ? NAGIOS_UNKNOWN
+		       : fmt.tally[CHECK_FAIL]    ? NAGIOS_CRITICAL
+		       : fmt.tally[CHECK_WARN]    ? NAGIOS_WARNING
+						  : NAGIOS_OK;
 	checkfmt_free(&fmt);
 	free(targets.turn);
 	free(targets.ws);
