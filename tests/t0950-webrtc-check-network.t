@@ -1,7 +1,7 @@
 #!/bin/sh
 test_description='webrtc-check network suite against coturn on loopback:
 host candidates per family, a reflexive address through STUN, relays over
-UDP and TCP with a long-term user; a wrong password fails as an
+UDP, TCP and TLS with a long-term user; a wrong password fails as an
 authentication failure, a closed port as unreachable, a STUN-only server
 gives a reflexive address and no relay (timeout). Everything runs inside
 a loopback-only network namespace.'
@@ -22,11 +22,13 @@ fi
 	test_skip_all 'needs root, unshare(1) and ip(8) for a loopback-only network namespace'
 command -v webrtc-check >/dev/null 2>&1 || test_skip_all 'webrtc-check is not built'
 command -v turnserver >/dev/null 2>&1 || test_skip_all 'coturn is missing'
+command -v openssl >/dev/null 2>&1 || test_skip_all 'openssl(1) is missing'
 
 # The namespace's ports are all free (nothing else runs in it).
 TURN_PORT=3478
 STUN_PORT=3479
 CLOSED_PORT=3999
+TLS_PORT=5349
 
 # start_coturn LOG ARGS...: coturn in the background until the script ends.
 start_coturn() {
@@ -154,6 +156,33 @@ test_expect_success 'TURN without credentials anywhere fails and says where to p
 	test_expect_code 1 webrtc-check -c /dev/null --suite network \
 		--ice-address 127.0.0.1 --turn turn:127.0.0.1:$TURN_PORT?transport=tcp --tap >out &&
 	test_grep "^not ok 3 - network: relay turn:127.0.0.1:$TURN_PORT?transport=tcp tcp: no credentials (turn_servers username= password=, or the SIP account.s)$" out
+'
+
+test_expect_success 'TURN over TLS (turns:) passes with the CA, fails as untrusted without it' '
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+		-nodes -keyout tls.key -out tls.crt -days 30 -subj /CN=127.0.0.1 \
+		-addext subjectAltName=IP:127.0.0.1 2>/dev/null &&
+	turnserver -n --listening-ip=127.0.0.1 --relay-ip=127.0.0.1 \
+		--listening-port=3480 --tls-listening-port=$TLS_PORT \
+		--cert="$PWD/tls.crt" --pkey="$PWD/tls.key" --no-dtls --no-cli \
+		--min-port=49300 --max-port=49400 --lt-cred-mech \
+		--user=sipws:secret --realm=sipws.invalid \
+		--pidfile="$PWD/tls.pid" --log-file=stdout --simple-log \
+		>tls.log 2>&1 &
+	echo $! >>"$TRASH/turn.jobs" &&
+	i=0 &&
+	while ! grep -q "Total General servers" tls.log; do
+		i=$((i + 1)) && test $i -lt 50 && sleep 0.1 || return 1
+	done &&
+	SIPWS_USER_SIP_AUTH_USER=sipws SIPWS_USER_SIP_AUTH_PASSWORD=secret \
+	webrtc-check -c /dev/null --suite network --ice-address 127.0.0.1 \
+		--turn turns:127.0.0.1:$TLS_PORT --ca-file tls.crt --tap >out &&
+	mask out >masked &&
+	test_grep "^ok 3 - network: relay turns:127.0.0.1:$TLS_PORT tls: relayed address 127.0.0.1:PORT$" masked &&
+	SIPWS_USER_SIP_AUTH_USER=sipws SIPWS_USER_SIP_AUTH_PASSWORD=secret \
+	test_expect_code 1 webrtc-check -c /dev/null --suite network \
+		--ice-address 127.0.0.1 --turn turns:127.0.0.1:$TLS_PORT --tap >out &&
+	test_grep "^not ok 3 - network: relay turns:127.0.0.1:$TLS_PORT tls: untrusted: certificate not trusted (self-signed certificate), subject /CN=127.0.0.1$" out
 '
 
 test_expect_success 'an unknown scheme in --stun is a configuration error (78)' '

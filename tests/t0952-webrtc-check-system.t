@@ -105,6 +105,15 @@ test_expect_success 'Nagios: OK with the timed checks as perfdata (exit 0)' '
 	test_cmp expect masked
 '
 
+test_expect_success 'colour and progress only on a terminal' '
+	script -qc "webrtc-check -c /dev/null --suite system" /dev/null >tty.out &&
+	esc=$(printf "\033") &&
+	test_grep "^ $esc\[2m\.\.\.\.$esc\[0m  system   gstreamer.$esc\[K $esc\[32mpass$esc\[0m  system   gstreamer: GStreamer " tty.out &&
+	webrtc-check -c /dev/null --suite system >plain.out &&
+	test_grep -v "$esc" plain.out &&
+	test_grep "^ pass  system   gstreamer: GStreamer " plain.out
+'
+
 test_expect_success 'usage errors exit 64: an unknown suite, an operand' '
 	test_expect_code 64 webrtc-check --suite nosuch 2>err &&
 	test_grep "^webrtc-check: --suite: no suite .nosuch. (see --list-suites)$" err &&
