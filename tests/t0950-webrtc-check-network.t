@@ -8,17 +8,10 @@ a loopback-only network namespace.'
 
 # A network namespace with only lo (as t0900): the script runs itself
 # again inside one (root needed).
-if [ -z "${CHECK_TEST_NETNS:-}" ]; then
-	if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1 &&
-	   command -v ip >/dev/null 2>&1; then
-		CHECK_TEST_NETNS=1 exec unshare --net sh -c \
-			'ip link set lo up && exec sh "$0" "$@"' "$0" "$@"
-	fi
-	CHECK_TEST_NETNS=none
-fi
+. "$SIPWS_SOURCE/tests/lib/netns.sh"
 . "$SIPWS_SOURCE/tests/lib/test-lib.sh"
 
-[ "$CHECK_TEST_NETNS" = 1 ] ||
+[ "$TEST_NETNS" = 1 ] ||
 	test_skip_all 'needs root, unshare(1) and ip(8) for a loopback-only network namespace'
 command -v webrtc-check >/dev/null 2>&1 || test_skip_all 'webrtc-check is not built'
 command -v turnserver >/dev/null 2>&1 || test_skip_all 'coturn is missing'
