@@ -112,13 +112,19 @@ test_expect_success 'a closed port fails as unreachable over UDP and TCP; SIP cr
 	test_cmp expect masked
 '
 
-test_expect_success 'the SIP credentials reach a TURN entry without its own' '
+test_expect_success 'the SIP credentials reach a TURN entry without its own (environment, --auth-user and --password-stdin)' '
 	SIPWS_USER_URI=sip:sipws@127.0.0.1 SIPWS_USER_SIP_AUTH_USER=sipws \
 	SIPWS_USER_SIP_AUTH_PASSWORD=secret \
 	webrtc-check -c /dev/null --suite network --ice-address 127.0.0.1 \
 		--turn "turn:127.0.0.1:$TURN_PORT?transport=tcp" --tap >out &&
 	mask out >masked &&
-	test_grep "^ok 3 - network: relay turn:127.0.0.1:$TURN_PORT?transport=tcp tcp: relayed address 127.0.0.1:PORT$" masked
+	test_grep "^ok 3 - network: relay turn:127.0.0.1:$TURN_PORT?transport=tcp tcp: relayed address 127.0.0.1:PORT$" masked &&
+	echo secret | SIPWS_USER_URI=sip:other@127.0.0.1 \
+	webrtc-check -c /dev/null --suite network --ice-address 127.0.0.1 \
+		--auth-user sipws --password-stdin \
+		--turn "turn:127.0.0.1:$TURN_PORT?transport=udp" --tap >out &&
+	mask out >masked &&
+	test_grep "^ok 3 - network: relay turn:127.0.0.1:$TURN_PORT?transport=udp udp: relayed address 127.0.0.1:PORT$" masked
 '
 
 test_expect_success 'a STUN-only server gives a reflexive address and no relay (timeout)' '
