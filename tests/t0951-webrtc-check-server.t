@@ -116,22 +116,8 @@ test_expect_success 'Nagios: the short-lived certificate is a WARNING, exit 1 by
 	test_cmp expect out
 '
 
-# serve MODE: ws-probe's scripted one-connection server (as t0520) in the
-# background; sets SRV_URL and SRV_PID.
+. "$SIPWS_SOURCE/tests/lib/ws-serve.sh"
 PROBE="$SIPWS_BUILD/tests/helpers/ws-probe"
-serve() {
-	rm -f srv.out &&
-	{ "$PROBE" -S "$1" >srv.out 2>&1 & } &&
-	SRV_PID=$! &&
-	i=0 &&
-	while ! grep -q '^port ' srv.out 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || return 1
-		sleep 0.05
-	done &&
-	SRV_PORT=$(sed -n 's/^port //p' srv.out) &&
-	SRV_URL="ws://127.0.0.1:$SRV_PORT/"
-}
 
 # upgrade_fails MODE REASON: the websocket step fails with REASON.
 upgrade_fails() {
