@@ -149,7 +149,7 @@ test_expect_success 'TURN without credentials anywhere fails and says where to p
 
 # coturn takes plain TCP on its TLS port too, which is how libnice 0.1.21
 # (plain TCP for turns: in RFC 5245 mode) gets its relay: a warning.
-test_expect_success 'TURN over TLS (turns:) allocates with the CA (a warning: libnice uses plain TCP), fails as untrusted without it' '
+test_expect_success 'STUN and TURN over TLS (stuns:, turns:) answer with the CA (a warning: libnice uses plain TCP), fails as untrusted without it' '
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
 		-nodes -keyout tls.key -out tls.crt -days 30 -subj /CN=127.0.0.1 \
 		-addext subjectAltName=IP:127.0.0.1 2>/dev/null &&
@@ -167,9 +167,11 @@ test_expect_success 'TURN over TLS (turns:) allocates with the CA (a warning: li
 	done &&
 	SIPWS_USER_SIP_AUTH_USER=sipws SIPWS_USER_SIP_AUTH_PASSWORD=secret \
 	webrtc-check -c /dev/null --suite network --ice-address 127.0.0.1 \
-		--turn turns:127.0.0.1:$TLS_PORT --ca-file tls.crt --tap >out &&
+		--stun stuns:127.0.0.1:$TLS_PORT --turn turns:127.0.0.1:$TLS_PORT \
+		--ca-file tls.crt --tap >out &&
 	mask out >masked &&
-	test_grep "^ok 3 - network: relay turns:127.0.0.1:$TLS_PORT tls: relayed address 127.0.0.1:PORT, but libnice [0-9.]* reached it over plain TCP, not TLS: this server takes both (warning)$" masked &&
+	test_grep "^ok 3 - network: reflexive stuns:127.0.0.1:$TLS_PORT: mapped address 127.0.0.1:PORT (no NAT)$" masked &&
+	test_grep "^ok 4 - network: relay turns:127.0.0.1:$TLS_PORT tls: relayed address 127.0.0.1:PORT, but libnice [0-9.]* reached it over plain TCP, not TLS: this server takes both (warning)$" masked &&
 	SIPWS_USER_SIP_AUTH_USER=sipws SIPWS_USER_SIP_AUTH_PASSWORD=secret \
 	test_expect_code 1 webrtc-check -c /dev/null --suite network \
 		--ice-address 127.0.0.1 --turn turns:127.0.0.1:$TLS_PORT --tap >out &&
