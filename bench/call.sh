@@ -112,3 +112,38 @@ for who in alice bob; do
 		awk '{ printf "%.1f", $1 / 1024 }')
 	echo "$long s call, $who: CPU $cpu % of a core   target <= 4 %   $(verdict "$cpu" 4);   max RSS $rss MiB   target <= 40 MiB   $(verdict "$rss" 40)"
 done
+
+# The same call placed by JsSIP in headless Chromium (the browser peer,
+# tests/browser), answered by the library: from the `call` command to the
+# page's first 20 ms of received audio above -40 dBFS (its audio_started
+# event), measured in the same run.
+if command -v node >/dev/null 2>&1 && [ -x /usr/bin/chromium ]; then
+	(
+		set +u # the test libraries take unset variables as empty
+		. "$src/tests/lib/test-lib.sh"
+		. "$src/tests/lib/browser.sh"
+		browser_start jssip >/dev/null 2>&1 &&
+		browser_register jssip sip:alice@127.0.0.1 "$KAM_ALICE_PASSWORD" \
+			"$url" >/dev/null || { echo "call: the browser did not register" >&2; exit 1; }
+		: >"$scratch/jssip.ms"
+		n=0
+		while [ $n -lt "$runs" ]; do
+			bob_start --seconds 1 || exit 1
+			browser_call jssip sip:bob@127.0.0.1 "\"id\":\"b$n\"" >/dev/null &&
+			browser_expect jssip audio_started "id=b$n" >"$scratch/started" ||
+				exit 1
+			browser_field ms <"$scratch/started" >>"$scratch/jssip.ms"
+			echo >>"$scratch/jssip.ms"
+			browser_expect -t 15 jssip call_ended "id=b$n" >/dev/null
+			wait "$bob_pid"
+			n=$((n + 1))
+		done
+		jssip=$(grep . "$scratch/jssip.ms" | median)
+		echo "JsSIP in Chromium, call -> first audio (same call, same run): median $jssip ms of $runs; the library's offer -> first audio is $(awk -v a="$dial" -v b="$jssip" 'BEGIN { printf "%.2f", a / b }')x that"
+		browser_stop_all
+		test_run_cleanup
+		rm -rf "$TRASH"
+	) || exit 1
+else
+	echo "JsSIP in Chromium: not measured (node or chromium missing)"
+fi
