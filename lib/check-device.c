@@ -196,6 +196,11 @@ static int pipeline_run(GstElement *pipe, unsigned timeout_ms,
 	return err;
 }
 
+static double tenths(double v)
+{
+	return round(v * 10) / 10 + 0.0; /* + 0.0: never "-0" */
+}
+
 /* ---- microphone ----------------------------------------------------- */
 
 struct mic_level {
@@ -338,10 +343,10 @@ static void mic_capture(GstDevice *dev, unsigned capture_ms,
 	/* dBFS figures are finite: digital silence reads -200. */
 	rms_db = fmax(rms_db, -200.0);
 	lv.peak_db = fmax(lv.peak_db, -200.0);
-	check_figure_add(&r, "rms_dbfs", round(rms_db * 10) / 10, "dBFS");
-	check_figure_add(&r, "peak_dbfs", round(lv.peak_db * 10) / 10,
+	check_figure_add(&r, "rms_dbfs", tenths(rms_db), "dBFS");
+	check_figure_add(&r, "peak_dbfs", tenths(lv.peak_db),
 			 "dBFS");
-	check_figure_add(&r, "seconds", round(seconds * 10) / 10, "s");
+	check_figure_add(&r, "seconds", tenths(seconds), "s");
 	if (lv.got < lv.want)
 		check_set(&r, CHECK_FAIL, "only %.1f s of audio in %.1f s",
 			  seconds, (capture_ms + 3000) / 1000.0);
@@ -353,7 +358,7 @@ static void mic_capture(GstDevice *dev, unsigned capture_ms,
 	else if (lv.peak_db >= CHECK_MIC_CLIPPING_DBFS)
 		check_set(&r, CHECK_WARN,
 			  "clipping: peak %.1f dBFS (lower the input volume)",
-			  lv.peak_db);
+			  tenths(lv.peak_db));
 	else
 		check_set(&r, CHECK_PASS, "RMS %.1f dBFS, peak %.1f dBFS",
 			  rms_db, lv.peak_db);
@@ -569,7 +574,7 @@ static void camera_capture(GstDevice *dev, unsigned width, unsigned height,
 	g_free(cf.prev);
 	if (cf.frames > 1 && cf.last_us > cf.first_us)
 		fps = (cf.frames - 1) * 1e6 / (double)(cf.last_us - cf.first_us);
-	check_figure_add(&r, "fps", round(fps * 10) / 10, "fps");
+	check_figure_add(&r, "fps", tenths(fps), "fps");
 	check_figure_add(&r, "frames", cf.frames, "");
 	check_figure_add(&r, "black_frames", cf.black, "");
 	check_figure_add(&r, "frozen_frames", cf.frozen, "");
