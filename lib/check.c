@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static void one_line(char *s)
 {
@@ -66,6 +67,14 @@ void check_report(const struct check_sink *sink, const struct check_result *r)
 {
 	if (sink && sink->report_h)
 		sink->report_h(r, sink->arg);
+}
+
+double check_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
 const char *check_state_name(enum check_state state)
