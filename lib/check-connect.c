@@ -11,13 +11,16 @@
 #include <glib.h>
 
 #include "check-connect.h"
+#include "media.h"
 
 #define SUITE "connectivity"
+#define MEASURE_MS 3000
 
 struct pair {
 	GMainLoop *loop;
 	struct media *a, *b;
 	const char *typ; /* the candidate type kept: "host", "srflx", "relay" */
+	bool offered; /* a's offer came */
 	bool a_connected, b_connected;
 	int err;         /* the first failure */
 	char reason[CHECK_REASON_MAX];
@@ -111,6 +114,7 @@ static void on_media(const struct media_event *ev, void *arg,
 
 	switch (ev->type) {
 	case MEDIA_EVENT_SDP:
+		p->offered = p->offered || from_a;
 		if (ev->sdp_offer == from_a)
 			pair_sdp(p, from_a, ev->sdp);
 		break;
@@ -122,7 +126,14 @@ static void on_media(const struct media_event *ev, void *arg,
 		}
 		break;
 	case MEDIA_EVENT_FAILED:
-		pair_fail(p, ev->err, "%s", ev->reason);
+		if (!p->offered && ev->err == EHOSTUNREACH &&
+		    !strcmp(p->typ, "relay"))
+			pair_fail(p, ev->err,
+				  "no relay candidate: the TURN server refused "
+				  "our credentials or does not answer (the "
+				  "network suite tells which)");
+		else
+			pair_fail(p, ev->err, "%s", ev->reason);
 		break;
 	case MEDIA_EVENT_DTMF:
 	case MEDIA_EVENT_ENDED:
@@ -228,34 +239,34 @@ static void pair_measure(struct pair *p, unsigned measure_ms,
 }
 
 /* One check: a pair with these ICE servers, candidates of type typ. */
-static void pair_check(const struct check_connect_options *opt,
+static void pair_check(const struct check_config *cfg,
 		       const struct check_sink *sink, struct check_result *r,
 		       const char *typ, const struct media_ice_server *server)
 {
 	static const double tone_a = 440, tone_b = 660;
-	struct media_config cfg = {0};
+	struct media_config mc = {0};
 	struct pair p = {.typ = typ};
-	unsigned timeout = opt->connect_timeout_ms ? opt->connect_timeout_ms
-						   : 10000;
+	unsigned timeout = cfg->timeout_ms ? cfg->timeout_ms
+					   : CHECK_TIMEOUT_MS;
 	guint timer;
 	int err;
 
 	check_start(sink, r);
 	p.loop = g_main_loop_new(NULL, FALSE);
-	cfg.source = MEDIA_SOURCE_TONE;
-	cfg.tone_count = 1;
-	cfg.video = true; /* VP8 too: throughput worth measuring */
-	cfg.ice_addresses = opt->ice_addresses;
-	cfg.ice_address_count = opt->ice_address_count;
-	cfg.ice_servers = server;
-	cfg.ice_server_count = server ? 1 : 0;
-	cfg.relay_only = !strcmp(typ, "relay");
-	cfg.connect_timeout_ms = timeout;
-	cfg.tone_hz = &tone_a;
-	err = media_alloc(&p.a, &cfg, on_media_a, &p);
-	cfg.tone_hz = &tone_b;
+	mc.source = MEDIA_SOURCE_TONE;
+	mc.tone_count = 1;
+	mc.video = true; /* VP8 too: throughput worth measuring */
+	mc.ice_addresses = cfg->ice_addresses;
+	mc.ice_address_count = cfg->ice_address_count;
+	mc.ice_servers = server;
+	mc.ice_server_count = server ? 1 : 0;
+	mc.relay_only = !strcmp(typ, "relay");
+	mc.connect_timeout_ms = timeout;
+	mc.tone_hz = &tone_a;
+	err = media_alloc(&p.a, &mc, on_media_a, &p);
+	mc.tone_hz = &tone_b;
 	if (!err)
-		err = media_alloc(&p.b, &cfg, on_media_b, &p);
+		err = media_alloc(&p.b, &mc, on_media_b, &p);
 	if (!err) {
 		p.t_offer = g_get_monotonic_time();
 		err = media_offer(p.a);
@@ -277,7 +288,7 @@ static void pair_check(const struct check_connect_options *opt,
 	}
 	check_figure_add(r, "connect_ms",
 			 round((p.t_connected - p.t_offer) / 1000.0), "ms");
-	pair_measure(&p, opt->measure_ms ? opt->measure_ms : 3000, r);
+	pair_measure(&p, MEASURE_MS, r);
 out:
 	media_free(p.a);
 	media_free(p.b);
@@ -288,35 +299,39 @@ out:
 	check_report(sink, r);
 }
 
-int check_connectivity(const struct check_connect_options *opt,
-		       const struct check_sink *sink)
+int check_connectivity_run(const struct check_config *cfg,
+			   const struct check_sink *sink)
 {
-	static const struct check_connect_options none;
 	struct check_result r;
 
-	if (!opt)
-		opt = &none;
 	if (media_prepare())
 		return ENOENT;
 	check_init(&r, SUITE, "host");
-	pair_check(opt, sink, &r, "host", NULL);
-	if (!opt->stun_count) {
+	pair_check(cfg, sink, &r, "host", NULL);
+	if (!cfg->stun_count) {
 		check_init(&r, SUITE, "reflexive");
 		check_set(&r, CHECK_SKIP, "no STUN server configured");
 		check_report(sink, &r);
 	}
-	for (size_t i = 0; i < opt->stun_count; i++) {
-		check_init(&r, SUITE, "reflexive %s", opt->stun[i].url);
-		pair_check(opt, sink, &r, "srflx", &opt->stun[i]);
+	for (size_t i = 0; i < cfg->stun_count; i++) {
+		struct media_ice_server stun = {.url = cfg->stun_servers[i]};
+
+		check_init(&r, SUITE, "reflexive %s", stun.url);
+		pair_check(cfg, sink, &r, "srflx", &stun);
 	}
-	if (!opt->turn_count) {
+	if (!cfg->turn_count) {
 		check_init(&r, SUITE, "relay");
 		check_set(&r, CHECK_SKIP, "no TURN server configured");
 		check_report(sink, &r);
 	}
-	for (size_t i = 0; i < opt->turn_count; i++) {
-		check_init(&r, SUITE, "relay %s", opt->turn[i].url);
-		pair_check(opt, sink, &r, "relay", &opt->turn[i]);
+	for (size_t i = 0; i < cfg->turn_count; i++) {
+		const struct check_turn_server *t = &cfg->turn_servers[i];
+		struct media_ice_server turn = {.url = t->url,
+						.username = t->username,
+						.credential = t->password};
+
+		check_init(&r, SUITE, "relay %s", turn.url);
+		pair_check(cfg, sink, &r, "relay", &turn);
 	}
 	return 0;
 }

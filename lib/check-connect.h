@@ -8,33 +8,17 @@
 #ifndef SIPWS_CHECK_CONNECT_H
 #define SIPWS_CHECK_CONNECT_H
 
-#include <stddef.h>
-
 #include "check.h"
-#include "media.h"
-
-struct check_connect_options {
-	/* stun: URLs (reflexive checks) and turn:/turns: servers with their
-	 * credentials (relay checks), one check each. */
-	const struct media_ice_server *stun;
-	size_t stun_count;
-	const struct media_ice_server *turn;
-	size_t turn_count;
-	/* ICE only on these local addresses (loopback needs naming); none:
-	 * every interface but loopback. */
-	const char *const *ice_addresses;
-	size_t ice_address_count;
-	unsigned connect_timeout_ms; /* per check; 0: 10000 */
-	unsigned measure_ms;         /* media measured; 0: 3000 */
-};
 
 /* A relay check over lossier paths than this warns. */
 #define CHECK_CONNECT_LOSS_WARN_PCT 1.0
 
-/* Returns 0 once its checks were reported (failed ones included), or
+/* The suite (check_suite_run): cfg's stun_servers, turn_servers,
+ * ice_addresses and timeout_ms (for gathering, then again for connecting).
+ * Returns 0 once its checks were reported (failed ones included), or
  * ENOENT when a GStreamer plugin the media session needs is missing (the
  * system suite names it). */
-int check_connectivity(const struct check_connect_options *opt,
-		       const struct check_sink *sink);
+int check_connectivity_run(const struct check_config *cfg,
+			   const struct check_sink *sink);
 
 #endif

@@ -16,6 +16,7 @@
 #define MIC_SUITE "microphone"
 #define CAMERA_SUITE "camera"
 #define SPEAKERS_SUITE "speakers"
+#define MIC_CAPTURE_MS 2000
 
 static int device_init(void)
 {
@@ -367,8 +368,8 @@ out:
 	check_report(sink, &r);
 }
 
-int check_microphone(const struct check_device_options *opt,
-		     const struct check_sink *sink)
+int check_microphone_run(const struct check_config *cfg,
+			 const struct check_sink *sink)
 {
 	GList *devices;
 	GstDevice *dev;
@@ -377,13 +378,11 @@ int check_microphone(const struct check_device_options *opt,
 		return ENOENT;
 	devices = device_list("Audio/Source");
 	dev = device_list_check(sink, MIC_SUITE, devices, "audio source",
-				opt ? opt->audio_device : NULL,
+				cfg ? cfg->audio_device : NULL,
 				"no audio source (GStreamer's device monitor "
 				"finds no microphone)");
 	if (dev)
-		mic_capture(dev, opt && opt->capture_ms ? opt->capture_ms
-							: 2000,
-			    sink);
+		mic_capture(dev, MIC_CAPTURE_MS, sink);
 	device_list_free(devices);
 	return 0;
 }
@@ -434,8 +433,8 @@ out:
 	check_report(sink, &r);
 }
 
-int check_speakers(const struct check_device_options *opt,
-		   const struct check_sink *sink)
+int check_speakers_run(const struct check_config *cfg,
+		       const struct check_sink *sink)
 {
 	GList *devices;
 	GstDevice *dev;
@@ -444,10 +443,10 @@ int check_speakers(const struct check_device_options *opt,
 		return ENOENT;
 	devices = device_list("Audio/Sink");
 	dev = device_list_check(sink, SPEAKERS_SUITE, devices, "audio output",
-				opt ? opt->output_device : NULL,
+				cfg ? cfg->output_device : NULL,
 				"no audio output (GStreamer's device monitor "
 				"finds no speaker)");
-	if (dev && opt && opt->play_tone)
+	if (dev && cfg && cfg->play_tone)
 		speakers_tone(dev, sink);
 	device_list_free(devices);
 	return 0;
@@ -603,8 +602,8 @@ out:
 	check_report(sink, &r);
 }
 
-int check_camera(const struct check_device_options *opt,
-		 const struct check_sink *sink)
+int check_camera_run(const struct check_config *cfg,
+		     const struct check_sink *sink)
 {
 	static const unsigned sizes[][2] = {{320, 240}, {640, 480},
 					    {1280, 720}};
@@ -615,7 +614,7 @@ int check_camera(const struct check_device_options *opt,
 		return ENOENT;
 	devices = device_list("Video/Source");
 	dev = device_list_check(sink, CAMERA_SUITE, devices, "video source",
-				opt ? opt->video_device : NULL,
+				cfg ? cfg->video_device : NULL,
 				"no camera (GStreamer's device monitor finds "
 				"no video source)");
 	for (size_t i = 0; dev && i < G_N_ELEMENTS(sizes); i++)

@@ -10,30 +10,20 @@
 
 #include "check.h"
 
-struct check_device_options {
-	const char *audio_device;  /* a source by name or description; NULL:
-				    * the default */
-	const char *video_device;  /* a camera by name; NULL: the first */
-	const char *output_device; /* a sink by name or description; NULL:
-				    * the default */
-	bool play_tone;            /* speakers: play a 1 s 440 Hz tone */
-	unsigned capture_ms;       /* microphone capture; 0: 2000 */
-};
-
 /* Thresholds (testrtc's): silence below this RMS fails; a peak at or over
  * the clipping level warns; a camera under CHECK_CAMERA_MIN_FPS fails. */
 #define CHECK_MIC_SILENCE_DBFS (-60.0)
 #define CHECK_MIC_CLIPPING_DBFS (-0.1)
 #define CHECK_CAMERA_MIN_FPS 5.0
 
-/* Each returns 0 once its checks were reported (failed ones included), or
- * ENOENT when GStreamer cannot be initialised. */
-int check_microphone(const struct check_device_options *opt,
+/* The suites (check_suite_run): 0 once their checks were reported
+ * (failed ones included), ENOENT when GStreamer cannot be initialised. */
+int check_microphone_run(const struct check_config *cfg,
+			 const struct check_sink *sink);
+int check_camera_run(const struct check_config *cfg,
 		     const struct check_sink *sink);
-int check_camera(const struct check_device_options *opt,
-		 const struct check_sink *sink);
-int check_speakers(const struct check_device_options *opt,
-		   const struct check_sink *sink);
+int check_speakers_run(const struct check_config *cfg,
+		       const struct check_sink *sink);
 
 /* The camera's frame rules, apart so that they can be tested without a
  * camera: a GRAY8 frame (height rows of stride bytes, width of them

@@ -68,6 +68,16 @@ struct check_config {
 	const char *tls_ca_file;         /* NULL: the system's CAs */
 	bool tls_insecure;
 	unsigned timeout_ms;             /* per network step; 0: 5000 */
+	/* The device suites: a device by name or description; NULL: the
+	 * default (the first camera). */
+	const char *audio_device;        /* microphone */
+	const char *video_device;        /* camera */
+	const char *output_device;       /* speakers */
+	bool play_tone;                  /* speakers: a 1 s 440 Hz tone */
+	/* The connectivity suite's ICE only on these local addresses
+	 * (loopback must be named); none: every interface but loopback. */
+	const char *const *ice_addresses;
+	size_t ice_address_count;
 };
 
 #define CHECK_TIMEOUT_MS 5000

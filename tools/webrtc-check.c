@@ -1,6 +1,8 @@
 /* webrtc-check: can this host do WebRTC, and if not, why? Runs the check
  * suites (lib/check-*.c) against the configured STUN, TURN and WebSocket
  * servers and prints each check as a checklist, TAP, JSON or Nagios. */
+#include "check-connect.h"
+#include "check-device.h"
 #include "check-network.h"
 #include "check-server.h"
 #include "check-system.h"
@@ -23,7 +25,11 @@ static const struct suite {
 	check_suite_run *run;
 } suites[] = {
 	{"system", check_system_run},
+	{"microphone", check_microphone_run},
+	{"camera", check_camera_run},
+	{"speakers", check_speakers_run},
 	{"network", check_network_run},
+	{"connectivity", check_connectivity_run},
 	{"server", check_server_run},
 };
 #define SUITE_COUNT (sizeof(suites) / sizeof(suites[0]))
@@ -36,6 +42,11 @@ enum {
 	OPT_JSON,
 	OPT_NAGIOS,
 	OPT_LIST_SUITES,
+	OPT_AUDIO_DEVICE,
+	OPT_VIDEO_DEVICE,
+	OPT_OUTPUT_DEVICE,
+	OPT_PLAY_TONE,
+	OPT_ICE_ADDRESS,
 };
 
 static const struct cli_option options[] = {
@@ -58,6 +69,17 @@ static const struct cli_option options[] = {
 	 "do not verify the server's certificate (tls.insecure)"},
 	{"origin", STACK_OPT_ORIGIN, CLI_REQUIRED_ARG, "URL",
 	 "Origin header of the WebSocket handshake (websocket.origin)"},
+	{"audio-device", OPT_AUDIO_DEVICE, CLI_REQUIRED_ARG, "NAME",
+	 "microphone to capture from (default: the system's default)"},
+	{"video-device", OPT_VIDEO_DEVICE, CLI_REQUIRED_ARG, "NAME",
+	 "camera to capture from (default: the first)"},
+	{"output-device", OPT_OUTPUT_DEVICE, CLI_REQUIRED_ARG, "NAME",
+	 "audio output for --play-tone (default: the system's default)"},
+	{"play-tone", OPT_PLAY_TONE, CLI_NO_ARG, NULL,
+	 "speakers: play a 1 s 440 Hz tone"},
+	{"ice-address", OPT_ICE_ADDRESS, CLI_REQUIRED_ARG, "ADDRESS",
+	 "connectivity: ICE only on this local address (repeatable; "
+	 "loopback must be named)"},
 	{"timeout", STACK_OPT_TIMEOUT, CLI_REQUIRED_ARG, "SECONDS",
 	 "give each network step SECONDS (default 5)"},
 	{"tap", OPT_TAP, CLI_NO_ARG, NULL, "write a TAP stream"},
@@ -83,8 +105,10 @@ static const struct cli_tool tool = {
 struct run {
 	bool selected[SUITE_COUNT];
 	bool any_selected;
-	const char **stun, **turn;
-	size_t nstun, nturn;
+	const char **stun, **turn, **ice;
+	size_t nstun, nturn, nice;
+	const char *audio_device, *video_device, *output_device;
+	bool play_tone;
 };
 
 static void select_suites(struct run *r, const char *list)
@@ -150,7 +174,8 @@ struct targets {
 };
 
 static void fill_config(struct check_config *cfg, struct targets *t,
-			const struct conf *conf, uint64_t timeout_ms)
+			const struct conf *conf, uint64_t timeout_ms,
+			const struct run *r)
 {
 	const char *const *stun;
 	struct conf_ws_server ws;
@@ -190,6 +215,12 @@ static void fill_config(struct check_config *cfg, struct targets *t,
 	conf_get_bool(conf, "tls.insecure", &insecure);
 	cfg->tls_insecure = insecure;
 	cfg->timeout_ms = (unsigned)timeout_ms;
+	cfg->audio_device = r->audio_device;
+	cfg->video_device = r->video_device;
+	cfg->output_device = r->output_device;
+	cfg->play_tone = r->play_tone;
+	cfg->ice_addresses = r->ice;
+	cfg->ice_address_count = r->nice;
 }
 
 int main(int argc, char **argv)
@@ -210,11 +241,18 @@ int main(int argc, char **argv)
 	stack_options_init(&o, argc);
 	r.stun = calloc((size_t)argc + 1, sizeof(*r.stun));
 	r.turn = calloc((size_t)argc + 1, sizeof(*r.turn));
-	if (!r.stun || !r.turn)
+	r.ice = calloc((size_t)argc + 1, sizeof(*r.ice));
+	if (!r.stun || !r.turn || !r.ice)
 		cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 	cli_init(&cli, &tool, argc, argv);
 	while ((c = cli_next(&cli, argc, argv, &arg)) != -1) {
 		switch (c) {
+		case OPT_AUDIO_DEVICE:
+			r.audio_device = arg;
+			break;
+		case OPT_ICE_ADDRESS:
+			r.ice[r.nice++] = arg;
+			break;
 		case OPT_JSON:
 			kind = CHECKFMT_JSON;
 			break;
@@ -224,6 +262,12 @@ int main(int argc, char **argv)
 			return SIPWS_EXIT_OK;
 		case OPT_NAGIOS:
 			kind = CHECKFMT_NAGIOS;
+			break;
+		case OPT_OUTPUT_DEVICE:
+			r.output_device = arg;
+			break;
+		case OPT_PLAY_TONE:
+			r.play_tone = true;
 			break;
 		case OPT_STUN:
 			r.stun[r.nstun++] = arg;
@@ -237,6 +281,9 @@ int main(int argc, char **argv)
 		case OPT_TURN:
 			r.turn[r.nturn++] = arg;
 			break;
+		case OPT_VIDEO_DEVICE:
+			r.video_device = arg;
+			break;
 		default:
 			if (!stack_option(&o, c, arg))
 				cli_usage_error("unexpected option");
@@ -248,7 +295,7 @@ int main(int argc, char **argv)
 		cli_usage_error("unexpected operand '%s'", argv[0]);
 
 	conf = load_conf(&cli, &o, &r);
-	fill_config(&cfg, &targets, conf, o.timeout_ms);
+	fill_config(&cfg, &targets, conf, o.timeout_ms, &r);
 
 	checkfmt_init(&fmt, kind, stdout, isatty(STDOUT_FILENO));
 	sink = checkfmt_sink(&fmt);
@@ -270,6 +317,7 @@ int main(int argc, char **argv)
 	free(targets.ws);
 	free(r.stun);
 	free(r.turn);
+	free(r.ice);
 	conf_free(conf);
 	stack_options_free(&o);
 	cli_free(&cli);
