@@ -149,6 +149,31 @@ static GstDevice *device_list_check(const struct check_sink *sink,
 	return dev;
 }
 
+/* A device suite: its devices listed, then the chosen one checked. */
+struct device_suite {
+	const char *suite, *klass, *what, *none;
+	void (*check)(GstDevice *dev, const struct check_config *cfg,
+		      const struct check_sink *sink);
+};
+
+static int device_suite_run(const struct device_suite *ds, const char *name,
+			    const struct check_config *cfg,
+			    const struct check_sink *sink)
+{
+	GList *devices;
+	GstDevice *dev;
+
+	if (device_init())
+		return ENOENT;
+	devices = device_list(ds->klass);
+	dev = device_list_check(sink, ds->suite, devices, ds->what, name,
+				ds->none);
+	if (dev)
+		ds->check(dev, cfg, sink);
+	device_list_free(devices);
+	return 0;
+}
+
 /* Runs pipe until EOS, an error or timeout_ms; on_message sees the other
  * messages (and may stop the run by returning false). Returns 0, ETIMEDOUT,
  * or EIO with the error's text in error. */
@@ -368,23 +393,25 @@ out:
 	check_report(sink, &r);
 }
 
+static void mic_check(GstDevice *dev, const struct check_config *cfg,
+		      const struct check_sink *sink)
+{
+	(void)cfg;
+	mic_capture(dev, MIC_CAPTURE_MS, sink);
+}
+
 int check_microphone_run(const struct check_config *cfg,
 			 const struct check_sink *sink)
 {
-	GList *devices;
-	GstDevice *dev;
+	static const struct device_suite mic = {
+		MIC_SUITE, "Audio/Source", "audio source",
+		"no audio source (GStreamer's device monitor finds no "
+		"microphone)",
+		mic_check,
+	};
 
-	if (device_init())
-		return ENOENT;
-	devices = device_list("Audio/Source");
-	dev = device_list_check(sink, MIC_SUITE, devices, "audio source",
-				cfg ? cfg->audio_device : NULL,
-				"no audio source (GStreamer's device monitor "
-				"finds no microphone)");
-	if (dev)
-		mic_capture(dev, MIC_CAPTURE_MS, sink);
-	device_list_free(devices);
-	return 0;
+	return device_suite_run(&mic, cfg ? cfg->audio_device : NULL, cfg,
+				sink);
 }
 
 /* ---- speakers ------------------------------------------------------- */
@@ -433,23 +460,25 @@ out:
 	check_report(sink, &r);
 }
 
+static void speakers_check(GstDevice *dev, const struct check_config *cfg,
+			   const struct check_sink *sink)
+{
+	if (cfg && cfg->play_tone)
+		speakers_tone(dev, sink);
+}
+
 int check_speakers_run(const struct check_config *cfg,
 		       const struct check_sink *sink)
 {
-	GList *devices;
-	GstDevice *dev;
+	static const struct device_suite speakers = {
+		SPEAKERS_SUITE, "Audio/Sink", "audio output",
+		"no audio output (GStreamer's device monitor finds no "
+		"speaker)",
+		speakers_check,
+	};
 
-	if (device_init())
-		return ENOENT;
-	devices = device_list("Audio/Sink");
-	dev = device_list_check(sink, SPEAKERS_SUITE, devices, "audio output",
-				cfg ? cfg->output_device : NULL,
-				"no audio output (GStreamer's device monitor "
-				"finds no speaker)");
-	if (dev && cfg && cfg->play_tone)
-		speakers_tone(dev, sink);
-	device_list_free(devices);
-	return 0;
+	return device_suite_run(&speakers, cfg ? cfg->output_device : NULL,
+				cfg, sink);
 }
 
 /* ---- camera --------------------------------------------------------- */
@@ -602,23 +631,27 @@ out:
 	check_report(sink, &r);
 }
 
-int check_camera_run(const struct check_config *cfg,
-		     const struct check_sink *sink)
+static void camera_check(GstDevice *dev, const struct check_config *cfg,
+			 const struct check_sink *sink)
 {
 	static const unsigned sizes[][2] = {{320, 240}, {640, 480},
 					    {1280, 720}};
-	GList *devices;
-	GstDevice *dev;
 
-	if (device_init())
-		return ENOENT;
-	devices = device_list("Video/Source");
-	dev = device_list_check(sink, CAMERA_SUITE, devices, "video source",
-				cfg ? cfg->video_device : NULL,
-				"no camera (GStreamer's device monitor finds "
-				"no video source)");
-	for (size_t i = 0; dev && i < G_N_ELEMENTS(sizes); i++)
+	(void)cfg;
+	for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++)
 		camera_capture(dev, sizes[i][0], sizes[i][1], sink);
-	device_list_free(devices);
-	return 0;
+}
+
+int check_camera_run(const struct check_config *cfg,
+		     const struct check_sink *sink)
+{
+	static const struct device_suite camera = {
+		CAMERA_SUITE, "Video/Source", "video source",
+		"no camera (GStreamer's device monitor finds no video "
+		"source)",
+		camera_check,
+	};
+
+	return device_suite_run(&camera, cfg ? cfg->video_device : NULL, cfg,
+				sink);
 }

@@ -7,6 +7,7 @@ tone warns of clipping, an unknown device fails naming the ones there are;
 the camera suite skips with its reason (no camera here); --play-tone plays
 440 Hz into spk.'
 
+. "$SIPWS_SOURCE/tests/lib/media.sh"
 . "$SIPWS_SOURCE/tests/lib/test-lib.sh"
 
 command -v pulseaudio >/dev/null 2>&1 && command -v pactl >/dev/null 2>&1 ||
@@ -15,22 +16,6 @@ command -v sox >/dev/null 2>&1 || test_skip_all 'sox(1) is missing'
 gst-inspect-1.0 level >/dev/null 2>&1 && gst-inspect-1.0 pulsesrc >/dev/null 2>&1 ||
 	test_skip_all 'GStreamer level or pulsesrc is missing (gstreamer1.0-plugins-good, gstreamer1.0-pulseaudio)'
 
-# Under SANITIZE=1: full malloc stacks (GLib has no frame pointers), so
-# that tests/lsan.supp can tell GLib's constructor-time tables apart.
-ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
-export ASAN_OPTIONS
-
-# The strongest frequency of a recording (as t0900 has it).
-wav_freq() {
-	sox "$@" -n stat -freq 2>&1 |
-		awk 'NF == 2 && $1 > 0 { p[$1] += $2 }
-		     END { for (f in p) if (p[f] > max) { max = p[f]; best = f }
-			   print best }'
-}
-between() {
-	awk -v v="$1" -v lo="$2" -v hi="$3" \
-		'BEGIN { if (v == "" || v < lo || v > hi) { print "not in [" lo ", " hi "]: " v; exit 1 } }'
-}
 # Figures vary: each number after "=" and before " dBFS" becomes N.
 mask() {
 	sed -e 's/=-\{0,1\}[0-9][0-9.]*/=N/g' \
@@ -55,22 +40,11 @@ stop_tone() {
 	done
 }
 
-XDG_RUNTIME_DIR="$TRASH/xdg"
-PULSE_RUNTIME_PATH="$XDG_RUNTIME_DIR/pulse"
-export XDG_RUNTIME_DIR PULSE_RUNTIME_PATH
+pulse_env
 test_expect_success 'PulseAudio with two null sinks starts' '
-	mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR" &&
-	{ pulseaudio --daemonize=no -n --exit-idle-time=-1 \
-		--load="module-null-sink sink_name=mic" \
-		--load="module-null-sink sink_name=spk" \
-		--load=module-native-protocol-unix >pa.log 2>&1 &
-	  echo $! >"$TRASH/pa.job"; } &&
-	i=0 &&
-	while ! pactl info >/dev/null 2>&1; do
-		i=$((i + 1)) && test $i -lt 50 && sleep 0.1 || return 1
-	done
+	pulse_start mic spk
 '
-test_when_finished 'kill $(cat "$TRASH/pa.job")'
+test_when_finished media_stop
 
 test_expect_success 'a tone into the microphone passes, with its level' '
 	play_tone 0.3 &&

@@ -7,16 +7,9 @@ loss, round-trip time); a wrong TURN password fails with its reason; with
 no STUN or TURN server configured those checks skip. Everything runs inside
 a loopback-only network namespace, coturn included.'
 
-# A network namespace with only lo (as t0900). The script runs itself
-# again inside one (root needed).
-if [ -z "${MEDIA_TEST_NETNS:-}" ]; then
-	if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1 &&
-	   command -v ip >/dev/null 2>&1; then
-		MEDIA_TEST_NETNS=1 exec unshare --net sh -c \
-			'ip link set lo up && exec sh "$0" "$@"' "$0" "$@"
-	fi
-	MEDIA_TEST_NETNS=none
-fi
+# A network namespace with only lo (the script runs itself again inside).
+. "$SIPWS_SOURCE/tests/lib/media.sh"
+media_netns "$0" "$@"
 . "$SIPWS_SOURCE/tests/lib/test-lib.sh"
 
 [ "$MEDIA_TEST_NETNS" = 1 ] ||
@@ -24,9 +17,6 @@ fi
 command -v turnserver >/dev/null 2>&1 || test_skip_all 'coturn is missing'
 gst-inspect-1.0 webrtcbin >/dev/null 2>&1 ||
 	test_skip_all 'GStreamer webrtcbin is missing (gstreamer1.0-plugins-bad)'
-
-ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
-export ASAN_OPTIONS
 
 # Figures vary: "connected in N ms; N kbit/s each way, ... RTT N ms" and
 # every figure but the loss (0 on loopback) become N.
@@ -53,21 +43,9 @@ at_least() {
 
 TURN_PORT=3478
 test_expect_success 'coturn starts' '
-	turnserver -n --verbose --listening-ip=127.0.0.1 --relay-ip=127.0.0.1 \
-		--listening-port=$TURN_PORT --min-port=49152 --max-port=49252 \
-		--lt-cred-mech --user=sipws:secret --realm=sipws.invalid \
-		--allow-loopback-peers --no-tls --no-dtls --no-cli \
-		--denied-peer-ip=0.0.0.0-126.255.255.255 \
-		--denied-peer-ip=128.0.0.0-255.255.255.255 \
-		--pidfile="$PWD/turn.pid" --log-file=stdout --simple-log \
-		>turn.log 2>&1 &
-	echo $! >"$TRASH/turn.job" &&
-	i=0 &&
-	while ! grep -q "Relay ports initialization done" turn.log; do
-		i=$((i + 1)) && test $i -lt 50 && sleep 0.1 || return 1
-	done
+	coturn_start $TURN_PORT
 '
-test_when_finished 'kill $(cat "$TRASH/turn.job")'
+test_when_finished media_stop
 
 test_expect_success 'host, reflexive and relay over UDP and TCP: exit 0, figures for each' '
 	cat >good.conf <<-EOF &&
