@@ -400,20 +400,6 @@ static void mic_check(GstDevice *dev, const struct check_config *cfg,
 	mic_capture(dev, MIC_CAPTURE_MS, sink);
 }
 
-int check_microphone_run(const struct check_config *cfg,
-			 const struct check_sink *sink)
-{
-	static const struct device_suite mic = {
-		MIC_SUITE, "Audio/Source", "audio source",
-		"no audio source (GStreamer's device monitor finds no "
-		"microphone)",
-		mic_check,
-	};
-
-	return device_suite_run(&mic, cfg ? cfg->audio_device : NULL, cfg,
-				sink);
-}
-
 /* ---- speakers ------------------------------------------------------- */
 
 #define TONE_HZ 440
@@ -465,20 +451,6 @@ static void speakers_check(GstDevice *dev, const struct check_config *cfg,
 {
 	if (cfg && cfg->play_tone)
 		speakers_tone(dev, sink);
-}
-
-int check_speakers_run(const struct check_config *cfg,
-		       const struct check_sink *sink)
-{
-	static const struct device_suite speakers = {
-		SPEAKERS_SUITE, "Audio/Sink", "audio output",
-		"no audio output (GStreamer's device monitor finds no "
-		"speaker)",
-		speakers_check,
-	};
-
-	return device_suite_run(&speakers, cfg ? cfg->output_device : NULL,
-				cfg, sink);
 }
 
 /* ---- camera --------------------------------------------------------- */
@@ -642,16 +614,37 @@ static void camera_check(GstDevice *dev, const struct check_config *cfg,
 		camera_capture(dev, sizes[i][0], sizes[i][1], sink);
 }
 
+/* ---- the suites ---------------------------------------------------- */
+
+static const struct device_suite device_suites[] = {
+	{MIC_SUITE, "Audio/Source", "audio source",
+	 "no audio source (GStreamer's device monitor finds no microphone)",
+	 mic_check},
+	{CAMERA_SUITE, "Video/Source", "video source",
+	 "no camera (GStreamer's device monitor finds no video source)",
+	 camera_check},
+	{SPEAKERS_SUITE, "Audio/Sink", "audio output",
+	 "no audio output (GStreamer's device monitor finds no speaker)",
+	 speakers_check},
+};
+
+int check_microphone_run(const struct check_config *cfg,
+			 const struct check_sink *sink)
+{
+	return device_suite_run(&device_suites[0],
+				cfg ? cfg->audio_device : NULL, cfg, sink);
+}
+
 int check_camera_run(const struct check_config *cfg,
 		     const struct check_sink *sink)
 {
-	static const struct device_suite camera = {
-		CAMERA_SUITE, "Video/Source", "video source",
-		"no camera (GStreamer's device monitor finds no video "
-		"source)",
-		camera_check,
-	};
+	return device_suite_run(&device_suites[1],
+				cfg ? cfg->video_device : NULL, cfg, sink);
+}
 
-	return device_suite_run(&camera, cfg ? cfg->video_device : NULL, cfg,
-				sink);
+int check_speakers_run(const struct check_config *cfg,
+		       const struct check_sink *sink)
+{
+	return device_suite_run(&device_suites[2],
+				cfg ? cfg->output_device : NULL, cfg, sink);
 }
