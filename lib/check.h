@@ -74,8 +74,9 @@ struct check_config {
 	const char *video_device;        /* camera */
 	const char *output_device;       /* speakers */
 	bool play_tone;                  /* speakers: a 1 s 440 Hz tone */
-	/* The connectivity suite's ICE only on these local addresses
-	 * (loopback must be named); none: every interface but loopback. */
+	/* ICE gathers only on these local addresses (libnice's
+	 * add-local-ip-address, needed for loopback); none: on every
+	 * interface but loopback, as the media session does. */
 	const char *const *ice_addresses;
 	size_t ice_address_count;
 };

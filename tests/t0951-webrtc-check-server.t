@@ -104,6 +104,18 @@ test_expect_success 'websocket.servers from the configuration; Nagios line with 
 	test_cmp expect masked
 '
 
+test_expect_success 'Nagios: the short-lived certificate is a WARNING, exit 1 by the Nagios rules' '
+	test_expect_code 1 webrtc-check -c empty.conf --suite server \
+		-s "$KAM_WSS_URL" --ca-file "$KAM_CA" --nagios >out &&
+	test_grep "^WEBRTC WARNING - 5 checks: 4 pass, 1 warn, 0 fail, 0 skip | " out &&
+	test_expect_code 2 webrtc-check -c empty.conf --suite server \
+		-s "$KAM_WSS_URL" --nagios >out &&
+	test_grep "^WEBRTC CRITICAL - 5 checks: 2 pass, 0 warn, 1 fail, 2 skip; server tls wss://127.0.0.1:$KAM_WSS_PORT/: untrusted: certificate not trusted (unable to get local issuer certificate), subject /CN=127.0.0.1 | " out &&
+	test_expect_code 3 webrtc-check -c no-such.conf --nagios >out &&
+	echo "WEBRTC UNKNOWN - no-such.conf: No such file or directory" >expect &&
+	test_cmp expect out
+'
+
 test_expect_success 'no server configured: the suite skips with its reason' '
 	webrtc-check -c empty.conf --suite server --tap >out &&
 	cat >expect <<-EOF &&

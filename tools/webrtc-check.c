@@ -14,6 +14,7 @@
 #include "version.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,7 @@ enum {
 	OPT_SUITE = CLI_OPT_FIRST_LONG,
 	OPT_STUN,
 	OPT_TURN,
+	OPT_ICE_ADDRESS,
 	OPT_TAP,
 	OPT_JSON,
 	OPT_NAGIOS,
@@ -46,7 +48,6 @@ enum {
 	OPT_VIDEO_DEVICE,
 	OPT_OUTPUT_DEVICE,
 	OPT_PLAY_TONE,
-	OPT_ICE_ADDRESS,
 };
 
 static const struct cli_option options[] = {
@@ -57,6 +58,9 @@ static const struct cli_option options[] = {
 	{"turn", OPT_TURN, CLI_REQUIRED_ARG, "URL",
 	 "TURN server with the SIP credentials (repeatable; replaces "
 	 "turn_servers)"},
+	{"ice-address", OPT_ICE_ADDRESS, CLI_REQUIRED_ARG, "ADDRESS",
+	 "gather host candidates only on ADDRESS (repeatable; loopback needs "
+	 "it)"},
 	{"server", STACK_OPT_SERVER, CLI_REQUIRED_ARG, "URL",
 	 "WebSocket server (repeatable; replaces websocket.servers)"},
 	{"auth-user", STACK_OPT_AUTH_USER, CLI_REQUIRED_ARG, "NAME",
@@ -77,9 +81,6 @@ static const struct cli_option options[] = {
 	 "audio output for --play-tone (default: the system's default)"},
 	{"play-tone", OPT_PLAY_TONE, CLI_NO_ARG, NULL,
 	 "speakers: play a 1 s 440 Hz tone"},
-	{"ice-address", OPT_ICE_ADDRESS, CLI_REQUIRED_ARG, "ADDRESS",
-	 "connectivity: ICE only on this local address (repeatable; "
-	 "loopback must be named)"},
 	{"timeout", STACK_OPT_TIMEOUT, CLI_REQUIRED_ARG, "SECONDS",
 	 "give each network step SECONDS (default 5)"},
 	{"tap", OPT_TAP, CLI_NO_ARG, NULL, "write a TAP stream"},
@@ -134,6 +135,29 @@ static void select_suites(struct run *r, const char *list)
 		cli_usage_error("--suite: name at least one suite");
 }
 
+/* With --nagios, the exit status follows the Nagios plugin rules: 0 OK,
+ * 1 WARNING, 2 CRITICAL, 3 UNKNOWN (as sip-register --check --nagios). */
+enum nagios { NAGIOS_OK, NAGIOS_WARNING, NAGIOS_CRITICAL, NAGIOS_UNKNOWN };
+static bool nagios_mode;
+
+/* A problem found after the options were read: exit code, or UNKNOWN. */
+static void CLI_NORETURN fail(int code, const char *fmt, ...)
+	CLI_PRINTF(2, 3);
+static void fail(int code, const char *fmt, ...)
+{
+	char text[600];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (nagios_mode) {
+		printf("WEBRTC UNKNOWN - %s\n", text);
+		exit(NAGIOS_UNKNOWN);
+	}
+	cli_die(code, "%s", text);
+}
+
 static void set_key(struct conf *conf, const char *key, const char *value,
 		    const char *option)
 {
@@ -141,9 +165,9 @@ static void set_key(struct conf *conf, const char *key, const char *value,
 	int err = conf_set(conf, key, value, option, why, sizeof(why));
 
 	if (err == ENOMEM)
-		cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
+		fail(SIPWS_EXIT_SOFTWARE, "out of memory");
 	if (err)
-		cli_die(SIPWS_EXIT_CONFIG, "%s '%s': %s", option, value, why);
+		fail(SIPWS_EXIT_CONFIG, "%s '%s': %s", option, value, why);
 }
 
 /* The configuration with the command line's servers on top. */
@@ -157,13 +181,13 @@ static struct conf *load_conf(const struct cli *cli,
 
 	code = stack_conf_load(cli, o, &conf, reason, sizeof(reason));
 	if (code)
-		cli_die(code, "%s", reason);
+		fail(code, "%s", reason);
 	for (i = 0; i < r->nstun; i++)
 		set_key(conf, "stun_servers", r->stun[i], "--stun");
 	for (i = 0; i < r->nturn; i++)
 		set_key(conf, "turn_servers", r->turn[i], "--turn");
 	if (conf_check(conf, reason, sizeof(reason)))
-		cli_die(SIPWS_EXIT_CONFIG, "%s", reason);
+		fail(SIPWS_EXIT_CONFIG, "%s", reason);
 	return conf;
 }
 
@@ -219,8 +243,6 @@ static void fill_config(struct check_config *cfg, struct targets *t,
 	cfg->video_device = r->video_device;
 	cfg->output_device = r->output_device;
 	cfg->play_tone = r->play_tone;
-	cfg->ice_addresses = r->ice;
-	cfg->ice_address_count = r->nice;
 }
 
 int main(int argc, char **argv)
@@ -236,7 +258,8 @@ int main(int argc, char **argv)
 	struct cli cli;
 	const char *arg;
 	size_t i;
-	int c, err, code;
+	int c, err, code = SIPWS_EXIT_OK;
+	bool list_suites = false;
 
 	stack_options_init(&o, argc);
 	r.stun = calloc((size_t)argc + 1, sizeof(*r.stun));
@@ -257,9 +280,8 @@ int main(int argc, char **argv)
 			kind = CHECKFMT_JSON;
 			break;
 		case OPT_LIST_SUITES:
-			for (i = 0; i < SUITE_COUNT; i++)
-				printf("%s\n", suites[i].name);
-			return SIPWS_EXIT_OK;
+			list_suites = true;
+			break;
 		case OPT_NAGIOS:
 			kind = CHECKFMT_NAGIOS;
 			break;
@@ -293,13 +315,20 @@ int main(int argc, char **argv)
 	argv += optind;
 	if (argc > 0)
 		cli_usage_error("unexpected operand '%s'", argv[0]);
+	if (list_suites) {
+		for (i = 0; i < SUITE_COUNT; i++)
+			printf("%s\n", suites[i].name);
+		goto out;
+	}
 
+	nagios_mode = kind == CHECKFMT_NAGIOS;
 	conf = load_conf(&cli, &o, &r);
 	fill_config(&cfg, &targets, conf, o.timeout_ms, &r);
+	cfg.ice_addresses = r.ice;
+	cfg.ice_address_count = r.nice;
 
 	checkfmt_init(&fmt, kind, stdout, isatty(STDOUT_FILENO));
 	sink = checkfmt_sink(&fmt);
-	code = SIPWS_EXIT_OK;
 	for (i = 0; i < SUITE_COUNT; i++) {
 		if (r.any_selected && !r.selected[i])
 			continue;
@@ -312,13 +341,19 @@ int main(int argc, char **argv)
 	checkfmt_finish(&fmt, SIPWS_VERSION);
 	if (!code && fmt.tally[CHECK_FAIL])
 		code = SIPWS_EXIT_FAILED;
+	if (nagios_mode)
+		code = code == SIPWS_EXIT_SOFTWARE ? NAGIOS_UNKNOWN
+		       : fmt.tally[CHECK_FAIL]    ? NAGIOS_CRITICAL
+		       : fmt.tally[CHECK_WARN]    ? NAGIOS_WARNING
+						  : NAGIOS_OK;
 	checkfmt_free(&fmt);
 	free(targets.turn);
 	free(targets.ws);
+	conf_free(conf);
+out:
 	free(r.stun);
 	free(r.turn);
 	free(r.ice);
-	conf_free(conf);
 	stack_options_free(&o);
 	cli_free(&cli);
 	if (fflush(stdout) != 0 || ferror(stdout))
