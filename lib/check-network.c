@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 
 #include <agent.h>
+#include <nice-version.h>
 #include <stun/stunagent.h>
 #include <stun/usages/bind.h>
 #include <stun/usages/turn.h>
@@ -120,16 +121,41 @@ static void on_gathered(NiceAgent *agent, guint stream, gpointer p)
 	*(bool *)p = true;
 }
 
+/* libnice reads its sockets (the server's answers too) only for a
+ * component with a receiver. */
+static void on_data(NiceAgent *agent, guint stream, guint component,
+		    guint len, gchar *buf, gpointer p)
+{
+	(void)agent, (void)stream, (void)component, (void)len, (void)buf;
+	(void)p;
+}
+
+static void on_closed(GObject *agent, GAsyncResult *res, gpointer p)
+{
+	(void)agent, (void)res;
+	*(bool *)p = true;
+}
+
 static gboolean on_deadline(gpointer p)
 {
 	*(bool *)p = true;
 	return G_SOURCE_REMOVE;
 }
 
-/* Gather host candidates; their addresses per family into lists. */
-static int gather_host(const struct check_config *cfg, unsigned timeout_ms,
-		       GString *v4, GString *v6, unsigned *n4, unsigned *n6,
-		       double *ms)
+/* A TURN server for a gathering: its address as libnice wants it. */
+struct relay_info {
+	const char *ip;
+	unsigned port;
+	const char *username, *password;
+	NiceRelayType type;
+};
+
+/* Gather candidates as the media session does (through relay if not
+ * NULL); the addresses of those of type want per family into v4 / v6. */
+static void gather(const struct check_config *cfg, unsigned timeout_ms,
+		   const struct relay_info *relay, NiceCandidateType want,
+		   GString *v4, GString *v6, unsigned *n4, unsigned *n6,
+		   double *ms)
 {
 	GMainContext *ctx = g_main_context_new();
 	NiceAgent *agent = nice_agent_new(ctx, NICE_COMPATIBILITY_RFC5245);
@@ -149,6 +175,11 @@ static int gather_host(const struct check_config *cfg, unsigned timeout_ms,
 			nice_agent_add_local_address(agent, &a);
 	}
 	stream = nice_agent_add_stream(agent, 1);
+	if (relay)
+		nice_agent_set_relay_info(agent, stream, 1, relay->ip,
+					  relay->port, relay->username,
+					  relay->password, relay->type);
+	nice_agent_attach_recv(agent, stream, 1, ctx, on_data, NULL);
 	g_signal_connect(agent, "candidate-gathering-done",
 			 G_CALLBACK(on_gathered), &done);
 	timer = g_timeout_source_new(timeout_ms);
@@ -165,22 +196,38 @@ static int gather_host(const struct check_config *cfg, unsigned timeout_ms,
 		NiceCandidate *c = l->data;
 		char text[NICE_ADDRESS_STRING_LEN];
 		bool six = nice_address_ip_version(&c->addr) == 6;
+		GString *list = six ? v6 : v4;
 
-		if (c->type != NICE_CANDIDATE_TYPE_HOST)
+		if (c->type != want)
 			continue;
 		nice_address_to_string(&c->addr, text);
-		g_string_append_printf(six ? v6 : v4, "%s%s",
-				       (six ? v6 : v4)->len ? " " : "", text);
+		g_string_append_printf(list, "%s%s", list->len ? " " : "", text);
+		if (want != NICE_CANDIDATE_TYPE_HOST)
+			g_string_append_printf(list, ":%u",
+					       nice_address_get_port(&c->addr));
 		++*(six ? n6 : n4);
 	}
 	g_slist_free_full(cands, (GDestroyNotify)nice_candidate_free);
+	/* Give the TURN allocations back (a refresh with a lifetime of 0),
+	 * waiting a moment for the answers. */
+	done = late = false;
+	timer = g_timeout_source_new(500);
+	g_source_set_callback(timer, on_deadline, &late, NULL);
+	g_source_attach(timer, ctx);
+	/* the callback comes in the thread-default context */
+	g_main_context_push_thread_default(ctx);
+	nice_agent_close_async(agent, on_closed, &done);
+	while (!done && !late)
+		g_main_context_iteration(ctx, TRUE);
+	g_main_context_pop_thread_default(ctx);
+	g_source_destroy(timer);
+	g_source_unref(timer);
 	nice_agent_remove_stream(agent, stream);
 	g_object_unref(agent);
 	/* let the agent's sources go before the context */
 	while (g_main_context_iteration(ctx, FALSE))
 		;
 	g_main_context_unref(ctx);
-	return 0;
 }
 
 static void check_host(const struct check_config *cfg, unsigned timeout_ms,
@@ -194,7 +241,8 @@ static void check_host(const struct check_config *cfg, unsigned timeout_ms,
 	check_init(&r4, suite, "host ipv4");
 	check_init(&r6, suite, "host ipv6");
 	check_start(sink, &r4);
-	gather_host(cfg, timeout_ms, v4, v6, &n4, &n6, &ms);
+	gather(cfg, timeout_ms, NULL, NICE_CANDIDATE_TYPE_HOST, v4, v6, &n4, &n6,
+	       &ms);
 	check_figure_add(&r4, "ms", ms, "ms");
 	check_figure_add(&r4, "candidates", n4, "");
 	if (n4)
@@ -524,6 +572,48 @@ static void allocate(struct probe *p, const struct server_url *u,
 	}
 }
 
+/* The server allocates: does libnice, as the media session uses it,
+ * gather a relay candidate through it too? */
+static void confirm_relay(const struct probe *p, const struct server_url *u,
+			  enum transport t, const struct check_turn_server *s,
+			  const struct check_config *cfg, unsigned timeout_ms,
+			  struct check_result *r)
+{
+	static const NiceRelayType types[] = {
+		[T_UDP] = NICE_RELAY_TYPE_TURN_UDP,
+		[T_TCP] = NICE_RELAY_TYPE_TURN_TCP,
+		[T_TLS] = NICE_RELAY_TYPE_TURN_TLS,
+	};
+	struct relay_info relay = {p->addr, u->port, s->username, s->password,
+				   types[t]};
+	GString *v4 = g_string_new(NULL), *v6 = g_string_new(NULL);
+	char allocated[CHECK_REASON_MAX];
+	unsigned n4 = 0, n6 = 0;
+	double ms = 0;
+
+	gather(cfg, timeout_ms, &relay, NICE_CANDIDATE_TYPE_RELAYED, v4, v6,
+	       &n4, &n6, &ms);
+	check_figure_add(r, "gather_ms", ms, "ms");
+	snprintf(allocated, sizeof(allocated), "%s", r->reason);
+	if (!n4 && !n6)
+		check_set(r, CHECK_FAIL, "the server allocates (%s) but libnice "
+					 "%d.%d.%d gathered no relay candidate "
+					 "through it in %.0f ms%s", allocated,
+			  NICE_VERSION_MAJOR, NICE_VERSION_MINOR,
+			  NICE_VERSION_MICRO, ms,
+			  t == T_TLS ? " (it speaks TURN over TLS only in its "
+				       "Google and OC2007 modes)"
+				     : "");
+	else if (t == T_TLS) /* agent.c: plain TCP in RFC 5245 mode */
+		check_set(r, CHECK_WARN, "%s, but libnice %d.%d.%d reached it "
+					 "over plain TCP, not TLS: this server "
+					 "takes both", allocated,
+			  NICE_VERSION_MAJOR, NICE_VERSION_MINOR,
+			  NICE_VERSION_MICRO);
+	g_string_free(v4, TRUE);
+	g_string_free(v6, TRUE);
+}
+
 static void check_relay(const char *url, const struct server_url *u,
 			enum transport t, const struct check_turn_server *s,
 			const struct check_config *cfg, unsigned timeout_ms,
@@ -554,6 +644,8 @@ static void check_relay(const char *url, const struct server_url *u,
 	if (!r.figure_count) /* failed: the time it took */
 		check_figure_add(&r, "ms", check_now_ms() - t0, "ms");
 	check_io_close(&p->io);
+	if (r.state == CHECK_PASS)
+		confirm_relay(p, u, t, s, cfg, timeout_ms, &r);
 	check_report(sink, &r);
 }
 

@@ -13,11 +13,11 @@ GStreamer nor GLib.'
 
 # A network namespace with only lo: ICE must find nothing else. The
 # script runs itself again inside one (root needed).
+. "$SIPWS_SOURCE/tests/lib/netns.sh"
 . "$SIPWS_SOURCE/tests/lib/media.sh"
-media_netns "$0" "$@"
 . "$SIPWS_SOURCE/tests/lib/test-lib.sh"
 
-[ "$MEDIA_TEST_NETNS" = 1 ] ||
+[ "$TEST_NETNS" = 1 ] ||
 	test_skip_all 'needs root, unshare(1) and ip(8) for a loopback-only network namespace'
 PAIR="$SIPWS_BUILD/tests/helpers/media-pair"
 [ -x "$PAIR" ] || test_skip_all 'tests/helpers/media-pair is not built'

@@ -8,17 +8,10 @@ a loopback-only network namespace.'
 
 # A network namespace with only lo (as t0900): the script runs itself
 # again inside one (root needed).
-if [ -z "${CHECK_TEST_NETNS:-}" ]; then
-	if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1 &&
-	   command -v ip >/dev/null 2>&1; then
-		CHECK_TEST_NETNS=1 exec unshare --net sh -c \
-			'ip link set lo up && exec sh "$0" "$@"' "$0" "$@"
-	fi
-	CHECK_TEST_NETNS=none
-fi
+. "$SIPWS_SOURCE/tests/lib/netns.sh"
 . "$SIPWS_SOURCE/tests/lib/test-lib.sh"
 
-[ "$CHECK_TEST_NETNS" = 1 ] ||
+[ "$TEST_NETNS" = 1 ] ||
 	test_skip_all 'needs root, unshare(1) and ip(8) for a loopback-only network namespace'
 command -v webrtc-check >/dev/null 2>&1 || test_skip_all 'webrtc-check is not built'
 command -v turnserver >/dev/null 2>&1 || test_skip_all 'coturn is missing'
@@ -80,9 +73,9 @@ test_expect_success 'STUN and TURN over UDP and TCP pass; no IPv6 is a warning (
 	ok 3 - network: reflexive stun:127.0.0.1:$TURN_PORT: mapped address 127.0.0.1:PORT (no NAT)
 	# ms=N
 	ok 4 - network: relay turn:127.0.0.1:$TURN_PORT udp: relayed address 127.0.0.1:PORT
-	# ms=N lifetime_s=600
+	# ms=N lifetime_s=600 gather_ms=N
 	ok 5 - network: relay turn:127.0.0.1:$TURN_PORT tcp: relayed address 127.0.0.1:PORT
-	# ms=N lifetime_s=600
+	# ms=N lifetime_s=600 gather_ms=N
 	1..5
 	EOF
 	test_cmp expect masked
@@ -119,13 +112,19 @@ test_expect_success 'a closed port fails as unreachable over UDP and TCP; SIP cr
 	test_cmp expect masked
 '
 
-test_expect_success 'the SIP credentials reach a TURN entry without its own' '
+test_expect_success 'the SIP credentials reach a TURN entry without its own (environment, --auth-user and --password-stdin)' '
 	SIPWS_USER_URI=sip:sipws@127.0.0.1 SIPWS_USER_SIP_AUTH_USER=sipws \
 	SIPWS_USER_SIP_AUTH_PASSWORD=secret \
 	webrtc-check -c /dev/null --suite network --ice-address 127.0.0.1 \
 		--turn "turn:127.0.0.1:$TURN_PORT?transport=tcp" --tap >out &&
 	mask out >masked &&
-	test_grep "^ok 3 - network: relay turn:127.0.0.1:$TURN_PORT?transport=tcp tcp: relayed address 127.0.0.1:PORT$" masked
+	test_grep "^ok 3 - network: relay turn:127.0.0.1:$TURN_PORT?transport=tcp tcp: relayed address 127.0.0.1:PORT$" masked &&
+	echo secret | SIPWS_USER_URI=sip:other@127.0.0.1 \
+	webrtc-check -c /dev/null --suite network --ice-address 127.0.0.1 \
+		--auth-user sipws --password-stdin \
+		--turn "turn:127.0.0.1:$TURN_PORT?transport=udp" --tap >out &&
+	mask out >masked &&
+	test_grep "^ok 3 - network: relay turn:127.0.0.1:$TURN_PORT?transport=udp udp: relayed address 127.0.0.1:PORT$" masked
 '
 
 test_expect_success 'a STUN-only server gives a reflexive address and no relay (timeout)' '
@@ -158,7 +157,9 @@ test_expect_success 'TURN without credentials anywhere fails and says where to p
 	test_grep "^not ok 3 - network: relay turn:127.0.0.1:$TURN_PORT?transport=tcp tcp: no credentials (turn_servers username= password=, or the SIP account.s)$" out
 '
 
-test_expect_success 'TURN over TLS (turns:) passes with the CA, fails as untrusted without it' '
+# coturn takes plain TCP on its TLS port too, which is how libnice 0.1.21
+# (plain TCP for turns: in RFC 5245 mode) gets its relay: a warning.
+test_expect_success 'TURN over TLS (turns:) allocates with the CA (a warning: libnice uses plain TCP), fails as untrusted without it' '
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
 		-nodes -keyout tls.key -out tls.crt -days 30 -subj /CN=127.0.0.1 \
 		-addext subjectAltName=IP:127.0.0.1 2>/dev/null &&
@@ -178,7 +179,7 @@ test_expect_success 'TURN over TLS (turns:) passes with the CA, fails as untrust
 	webrtc-check -c /dev/null --suite network --ice-address 127.0.0.1 \
 		--turn turns:127.0.0.1:$TLS_PORT --ca-file tls.crt --tap >out &&
 	mask out >masked &&
-	test_grep "^ok 3 - network: relay turns:127.0.0.1:$TLS_PORT tls: relayed address 127.0.0.1:PORT$" masked &&
+	test_grep "^ok 3 - network: relay turns:127.0.0.1:$TLS_PORT tls: relayed address 127.0.0.1:PORT, but libnice [0-9.]* reached it over plain TCP, not TLS: this server takes both (warning)$" masked &&
 	SIPWS_USER_SIP_AUTH_USER=sipws SIPWS_USER_SIP_AUTH_PASSWORD=secret \
 	test_expect_code 1 webrtc-check -c /dev/null --suite network \
 		--ice-address 127.0.0.1 --turn turns:127.0.0.1:$TLS_PORT --tap >out &&

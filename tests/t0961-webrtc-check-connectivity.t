@@ -8,11 +8,11 @@ no STUN or TURN server configured those checks skip. Everything runs inside
 a loopback-only network namespace, coturn included.'
 
 # A network namespace with only lo (the script runs itself again inside).
+. "$SIPWS_SOURCE/tests/lib/netns.sh"
 . "$SIPWS_SOURCE/tests/lib/media.sh"
-media_netns "$0" "$@"
 . "$SIPWS_SOURCE/tests/lib/test-lib.sh"
 
-[ "$MEDIA_TEST_NETNS" = 1 ] ||
+[ "$TEST_NETNS" = 1 ] ||
 	test_skip_all 'needs root, unshare(1) and ip(8) for a loopback-only network namespace'
 command -v turnserver >/dev/null 2>&1 || test_skip_all 'coturn is missing'
 gst-inspect-1.0 webrtcbin >/dev/null 2>&1 ||

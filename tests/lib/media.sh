@@ -1,11 +1,7 @@
-# Helpers shared by the media test scripts (t0900, t0960, t0961): a
-# loopback-only network namespace, PulseAudio with null sinks, coturn on
-# loopback, and measures of recordings. Source it before test-lib.sh.
+# Helpers shared by the media test scripts (t0900, t0960, t0961):
+# PulseAudio with null sinks, coturn on loopback, and measures of
+# recordings. Source it after netns.sh (when used), before test-lib.sh.
 #
-#   media_netns "$0" "$@"
-#       Before test-lib.sh: run the script again inside a network namespace
-#       with only lo (root, unshare(1) and ip(8) needed). MEDIA_TEST_NETNS
-#       is 1 inside it, "none" when that cannot be done (skip then).
 #   media_stop
 #       Stop what pulse_start and coturn_start started (by pid): give it to
 #       test_when_finished.
@@ -23,16 +19,6 @@
 #       The strongest frequency of a recording, its length in seconds.
 #   between VALUE LOW HIGH
 #       Fails, saying why, unless LOW <= VALUE <= HIGH.
-
-media_netns() {
-	[ -z "${MEDIA_TEST_NETNS:-}" ] || return 0
-	if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1 &&
-	   command -v ip >/dev/null 2>&1; then
-		MEDIA_TEST_NETNS=1 exec unshare --net sh -c \
-			'ip link set lo up && exec sh "$0" "$@"' "$@"
-	fi
-	MEDIA_TEST_NETNS=none
-}
 
 # Under SANITIZE=1: full malloc stacks (GLib has no frame pointers), so
 # that tests/lsan.supp can tell GLib's constructor-time tables apart.
