@@ -116,39 +116,6 @@ static char *device_names(GList *devices)
 	return g_string_free(names, FALSE);
 }
 
-/* The list check of a suite: pass with the devices named, fail when the
- * device asked for is not among them, skip when there is none. Returns the
- * device to use, or NULL. */
-static GstDevice *device_list_check(const struct check_sink *sink,
-				    const char *suite, GList *devices,
-				    const char *what, const char *name,
-				    const char *none)
-{
-	unsigned n = g_list_length(devices);
-	GstDevice *dev = device_pick(devices, name);
-	struct check_result r;
-	char *names;
-
-	check_init(&r, suite, "%ss", what);
-	check_start(sink, &r);
-	if (!devices) {
-		check_set(&r, CHECK_SKIP, "%s", none);
-		check_report(sink, &r);
-		return NULL;
-	}
-	names = device_names(devices);
-	check_figure_add(&r, "devices", n, "");
-	if (dev)
-		check_set(&r, CHECK_PASS, "%u %s%s: %s", n, what,
-			  n == 1 ? "" : "s", names);
-	else
-		check_set(&r, CHECK_FAIL, "no %s named %s among: %s", what,
-			  name, names);
-	g_free(names);
-	check_report(sink, &r);
-	return dev;
-}
-
 /* A device suite: its devices listed, then the chosen one checked. */
 struct device_suite {
 	const char *suite, *klass, *what, *none;
@@ -156,18 +123,39 @@ struct device_suite {
 		      const struct check_sink *sink);
 };
 
+/* The list check: pass with the devices named, fail when the one named is
+ * not among them, skip when there is none. Then the device's checks. */
 static int device_suite_run(const struct device_suite *ds, const char *name,
 			    const struct check_config *cfg,
 			    const struct check_sink *sink)
 {
+	struct check_result r;
+	GstDevice *dev = NULL;
 	GList *devices;
-	GstDevice *dev;
+	char *names;
+	unsigned n;
 
 	if (device_init())
 		return ENOENT;
+	check_init(&r, ds->suite, "%ss", ds->what);
+	check_start(sink, &r); /* the device monitor may take a while */
 	devices = device_list(ds->klass);
-	dev = device_list_check(sink, ds->suite, devices, ds->what, name,
-				ds->none);
+	n = g_list_length(devices);
+	if (!devices) {
+		check_set(&r, CHECK_SKIP, "%s", ds->none);
+	} else {
+		dev = device_pick(devices, name);
+		names = device_names(devices);
+		check_figure_add(&r, "devices", n, "");
+		if (dev)
+			check_set(&r, CHECK_PASS, "%u %s%s: %s", n, ds->what,
+				  n == 1 ? "" : "s", names);
+		else
+			check_set(&r, CHECK_FAIL, "no %s named %s among: %s",
+				  ds->what, name, names);
+		g_free(names);
+	}
+	check_report(sink, &r);
 	if (dev)
 		ds->check(dev, cfg, sink);
 	device_list_free(devices);
