@@ -25,6 +25,7 @@ struct pair {
 	int err;         /* the first failure */
 	char reason[CHECK_REASON_MAX];
 	gint64 t_offer, t_connected;
+	unsigned timeout_ms; /* gathering and connecting */
 };
 
 /* The SDP with only the a=candidate lines of type typ; *kept counts them. */
@@ -151,9 +152,12 @@ static void on_media_b(const struct media_event *ev, void *arg)
 	on_media(ev, arg, false);
 }
 
-static gboolean pair_timeout(gpointer p)
+static gboolean pair_timeout(gpointer arg)
 {
-	pair_fail(p, ETIMEDOUT, "not connected in time");
+	struct pair *p = arg;
+
+	pair_fail(p, ETIMEDOUT, "not connected in %.1f s",
+		  p->timeout_ms / 1000.0);
 	return G_SOURCE_REMOVE;
 }
 
@@ -277,7 +281,8 @@ static void pair_check(const struct check_config *cfg,
 		goto out;
 	}
 	/* Gathering (TURN allocations) comes before the connect timeout. */
-	timer = g_timeout_add(timeout + 5000, pair_timeout, &p);
+	p.timeout_ms = 2 * timeout;
+	timer = g_timeout_add(p.timeout_ms, pair_timeout, &p);
 	g_main_loop_run(p.loop);
 	if (g_main_context_find_source_by_id(NULL, timer))
 		g_source_remove(timer);
