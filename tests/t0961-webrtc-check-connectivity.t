@@ -43,7 +43,7 @@ at_least() {
 
 TURN_PORT=3478
 test_expect_success 'coturn starts' '
-	coturn_start $TURN_PORT
+	coturn_start $TURN_PORT --verbose
 '
 test_when_finished media_stop
 

@@ -11,10 +11,10 @@
 #   pulse_start SINK...
 #       PulseAudio with a null sink per name (SINK.monitor is a capture
 #       device), unix socket only; returns once it answers. Log in pa.log.
-#   coturn_start PORT
+#   coturn_start PORT [TURNSERVER-OPTION...]
 #       coturn on 127.0.0.1:PORT relaying to loopback peers only, with the
 #       long-term user sipws:secret (realm sipws.invalid); returns once its
-#       relay ports are ready. Log in turn.log.
+#       relay ports are ready. Log in turn.log (--verbose logs sessions).
 #   wav_freq [SOX-FORMAT...] FILE, wav_length [SOX-FORMAT...] FILE
 #       The strongest frequency of a recording, its length in seconds.
 #   between VALUE LOW HIGH
@@ -53,8 +53,9 @@ pulse_start() {
 }
 
 coturn_start() {
-	turnserver -n --verbose --listening-ip=127.0.0.1 --relay-ip=127.0.0.1 \
-		--listening-port="$1" --min-port=49152 --max-port=49252 \
+	port=$1 && shift &&
+	turnserver -n "$@" --listening-ip=127.0.0.1 --relay-ip=127.0.0.1 \
+		--listening-port="$port" --min-port=49152 --max-port=49252 \
 		--lt-cred-mech --user=sipws:secret --realm=sipws.invalid \
 		--allow-loopback-peers --no-tls --no-dtls --no-cli \
 		--denied-peer-ip=0.0.0.0-126.255.255.255 \
