@@ -67,6 +67,14 @@ struct call {
 	size_t info_pos;
 	unsigned info_ms;
 	struct sip_request *info;
+	/* RFC 4028 */
+	struct invite_session_timer st;
+	struct loop_timer t_refresh, t_expire;
+	struct loop_timer t_ack;        /* our 2xx waits for its ACK */
+	struct sip_request *refresh;
+	char se_value[64];              /* for our next 2xx; "" none */
+	bool se_require;
+	struct invite_session_timer st_next; /* applied with that 2xx */
 	struct loop_timer t_end;
 	enum call_end end;
 	unsigned end_status;
@@ -104,6 +112,11 @@ static void call_destroy(struct call *c)
 	loop_timer_cancel(&c->t_m);
 	loop_timer_cancel(&c->t_glare);
 	loop_timer_cancel(&c->t_end);
+	loop_timer_cancel(&c->t_refresh);
+	loop_timer_cancel(&c->t_expire);
+	loop_timer_cancel(&c->t_ack);
+	if (c->refresh != NULL)
+		sip_request_abandon(c->refresh);
 	if (c->invite != NULL)
 		sip_request_abandon(c->invite);
 	if (c->reinvite_out != NULL)
@@ -180,6 +193,9 @@ static int call_new(struct calls *cs, bool incoming, struct call **cp)
 	loop_timer_init(&c->t_m);
 	loop_timer_init(&c->t_glare);
 	loop_timer_init(&c->t_end);
+	loop_timer_init(&c->t_refresh);
+	loop_timer_init(&c->t_expire);
+	loop_timer_init(&c->t_ack);
 	c->next = cs->list;
 	if (cs->list != NULL)
 		cs->list->prev = c;
@@ -238,6 +254,107 @@ static int send_bye(struct call *c)
 				       &c->bye);
 	c->phase = PHASE_ENDING;
 	dialog_terminate(c->dialog);
+	return err;
+}
+
+/* ---- session timers (RFC 4028) ----------------------------------------- */
+
+static void timers_apply(struct call *c, const struct invite_session_timer *st);
+
+static void on_refresh_response(struct sip_request *req,
+				const struct sip_response *resp, void *arg)
+{
+	struct call *c = arg;
+	struct invite_session_timer st;
+
+	(void)req;
+	if (!resp->final)
+		return;
+	c->refresh = NULL;
+	if (resp->err == 0 && resp->status < 300 && resp->msg != NULL &&
+	    invite_timer_uac(resp->msg, &st) == 0 && st.active)
+		timers_apply(c, &st);
+	else if (resp->status == 481 || resp->status == 408)
+		(void)send_bye(c);
+	else
+		timers_apply(c, &c->st); /* keep refreshing (§10) */
+}
+
+/* Our turn: an UPDATE without a body (JsSIP takes it). */
+static void refresh_cb(void *arg)
+{
+	struct call *c = arg;
+	struct sipmsg *m = NULL;
+	char se[48];
+
+	if (c->phase != PHASE_UP || c->refresh != NULL)
+		return;
+	snprintf(se, sizeof(se), "%lu;refresher=uac",
+		 (unsigned long)c->st.interval);
+	if (dialog_request(c, "UPDATE", NULL, NULL, &m) != 0)
+		return;
+	if (sipmsg_header_add(m, "Session-Expires", se) != 0 ||
+	    sipmsg_header_add(m, "Supported", "timer") != 0) {
+		sipmsg_free(m);
+		return;
+	}
+	(void)sip_request_send(c->cs->sip, m, on_refresh_response, c,
+			       &c->refresh);
+}
+
+/* The peer did not refresh in time (§10): BYE. */
+static void expire_cb(void *arg)
+{
+	struct call *c = arg;
+
+	if (c->phase != PHASE_UP)
+		return;
+	(void)send_bye(c);
+	call_end(c, CALL_END_ERROR, 0, ETIMEDOUT,
+		 "the session expired (RFC 4028): no refresh from the peer");
+}
+
+static void timers_apply(struct call *c, const struct invite_session_timer *st)
+{
+	struct loop *l = ua_loop(c->cs->ua);
+
+	loop_timer_cancel(&c->t_refresh);
+	loop_timer_cancel(&c->t_expire);
+	c->st = *st;
+	if (!st->active)
+		return;
+	if (st->we_refresh)
+		loop_timer_start(&c->t_refresh, l, st->refresh_ms, refresh_cb, c);
+	else
+		loop_timer_start(&c->t_expire, l, st->expire_ms, expire_cb, c);
+}
+
+/* A request that may refresh the session (INVITE, re-INVITE, UPDATE):
+ * what our 2xx will say (c->se_value), applied once it is sent. Returns
+ * 422 when its interval is too small, else 0. */
+static unsigned timers_request(struct call *c, const struct sipmsg *req,
+			       struct invite_session_timer *st)
+{
+	unsigned status = 0;
+
+	c->se_value[0] = '\0';
+	if (invite_timer_uas(req, 0, &status, st, c->se_value,
+			     sizeof(c->se_value)) != 0)
+		c->se_value[0] = '\0';
+	c->se_require = c->se_value[0] != '\0' &&
+			sipmsg_token_has(req, SIPMSG_HDR_SUPPORTED, "timer");
+	return status;
+}
+
+/* Our 2xx to such a request: Session-Expires (and Require: timer). */
+static int timers_headers(struct call *c, struct sipmsg *resp)
+{
+	int err = 0;
+
+	if (c->se_value[0] != '\0')
+		err = sipmsg_header_add(resp, "Session-Expires", c->se_value);
+	if (err == 0 && c->se_require)
+		err = sipmsg_header_add(resp, "Require", "timer");
 	return err;
 }
 
@@ -400,6 +517,12 @@ static void on_invite_response(struct sip_request *req,
 		return;
 	}
 	c->phase = PHASE_UP;
+	{
+		struct invite_session_timer stimer;
+
+		if (invite_timer_uac(resp->msg, &stimer) == 0)
+			timers_apply(c, &stimer);
+	}
 	ev.type = CALL_EVENT_ANSWERED;
 	ev.status = st;
 	ev.reason = resp->reason;
@@ -517,6 +640,8 @@ static void send_reinvite(struct call *c, const char *sdp)
 	}
 }
 
+static void ack_timeout_cb(void *arg);
+
 /* ---- the media session's events --------------------------------------- */
 
 static void respond_sdp(struct call *c, struct sip_server *srv, const char *sdp)
@@ -531,6 +656,8 @@ static void respond_sdp(struct call *c, struct sip_server *srv, const char *sdp)
 		err = sipmsg_header_add(resp, "Contact",
 					sip_contact_value(c->cs->sip, contact,
 							  sizeof(contact)));
+	if (err == 0)
+		err = timers_headers(c, resp);
 	if (err == 0)
 		err = sipmsg_body_set(resp, SDP_TYPE, sdp, strlen(sdp));
 	if (err == 0)
@@ -560,17 +687,34 @@ static void on_media(const struct media_event *mev, void *arg)
 				sip_is_secure(c->cs->sip)
 					? DIALOG_SECURE_TRANSPORT
 					: 0);
-			if (err == 0)
-				err = sip_call_answer(c->ringing, headers,
+			if (err == 0) {
+				char se[96];
+				const char *lines[4] = {headers[0], NULL, NULL,
+							NULL};
+				size_t n = 1;
+
+				if (c->se_value[0] != '\0') {
+					snprintf(se, sizeof(se),
+						 "Session-Expires: %s",
+						 c->se_value);
+					lines[n++] = se;
+				}
+				if (c->se_require)
+					lines[n++] = "Require: timer";
+				err = sip_call_answer(c->ringing, lines,
 						      SDP_TYPE, mev->sdp,
 						      strlen(mev->sdp));
+			}
 			if (err != 0) {
 				call_end(c, CALL_END_ERROR, 0, err, NULL);
 				return;
 			}
 			dialog_confirm(c->dialog);
 			c->ack_wanted = true;
+			loop_timer_start(&c->t_ack, ua_loop(c->cs->ua),
+					 64u * 500u, ack_timeout_cb, c);
 			c->phase = PHASE_UP;
+			timers_apply(c, &c->st_next);
 			ev.type = CALL_EVENT_ANSWERED;
 			ev.status = 200;
 			emit(c, &ev);
@@ -581,6 +725,8 @@ static void on_media(const struct media_event *mev, void *arg)
 			sip_server_watch(srv, NULL, NULL);
 			respond_sdp(c, srv, mev->sdp);
 			dialog_invite_done(c->dialog, false);
+			if (c->st_next.active)
+				timers_apply(c, &c->st_next);
 		}
 		break;
 	case MEDIA_EVENT_CONNECTED:
@@ -609,6 +755,19 @@ static void on_media(const struct media_event *mev, void *arg)
 		call_end(c, CALL_END_MEDIA, 0, mev->err, mev->reason);
 		break;
 	}
+}
+
+/* No ACK for our 2xx within 64*T1 (RFC 3261 §13.3.1.4, RFC 6026 Timer
+ * L): the session ends with a BYE. */
+static void ack_timeout_cb(void *arg)
+{
+	struct call *c = arg;
+
+	if (!c->ack_wanted || c->phase != PHASE_UP)
+		return;
+	(void)send_bye(c);
+	call_end(c, CALL_END_ERROR, 0, ETIMEDOUT,
+		 "no ACK for our 200 OK within 32 s");
 }
 
 /* ---- incoming calls ---------------------------------------------------- */
@@ -777,6 +936,31 @@ static void serve_reinvite(struct call *c, struct sip_server *srv,
 	emit(c, &ev);
 }
 
+/* A session refresh without a body; an offer in an UPDATE is not taken. */
+static void serve_update(struct call *c, struct sip_server *srv,
+			 const struct sipmsg *req)
+{
+	struct invite_session_timer st;
+	struct sipmsg *resp = NULL;
+	unsigned status = timers_request(c, req, &st);
+
+	if (status == 0 && sipmsg_body(req).len > 0)
+		status = 488;
+	if (status != 0) {
+		respond(c->cs, srv, status, NULL);
+		return;
+	}
+	if (sip_response_new(c->cs->sip, req, 200, NULL, NULL, &resp) != 0)
+		return;
+	if (timers_headers(c, resp) != 0) {
+		sipmsg_free(resp);
+		return;
+	}
+	(void)sip_server_respond(srv, resp);
+	if (st.active)
+		timers_apply(c, &st);
+}
+
 static bool serve_request(struct call *c, struct sip_server *srv,
 			  const struct sipmsg *req)
 {
@@ -785,6 +969,7 @@ static bool serve_request(struct call *c, struct sip_server *srv,
 
 	if (span_eq(m, "ACK")) {
 		c->ack_wanted = false;
+		loop_timer_cancel(&c->t_ack);
 		return true;
 	}
 	if (dialog_request_receive(c->dialog, req, &status) != 0)
@@ -798,10 +983,14 @@ static bool serve_request(struct call *c, struct sip_server *srv,
 		dialog_terminate(c->dialog);
 		call_end(c, CALL_END_REMOTE, 0, 0, NULL);
 	} else if (span_eq(m, "INVITE")) {
+		if (timers_request(c, req, &c->st_next) == 422) {
+			respond(c->cs, srv, 422, NULL);
+			dialog_invite_done(c->dialog, false);
+			return true;
+		}
 		serve_reinvite(c, srv, req);
 	} else if (span_eq(m, "UPDATE")) {
-		/* a session refresh without a body; an offer is not taken */
-		respond(c->cs, srv, sipmsg_body(req).len ? 488 : 200, NULL);
+		serve_update(c, srv, req);
 	} else if (span_eq(m, "INFO")) {
 		serve_info(c, srv, req);
 	} else if (span_eq(m, "OPTIONS")) {
@@ -875,6 +1064,7 @@ void calls_free(struct calls *cs)
 	sip_set_call_handler(cs->sip, NULL, NULL);
 	sip_set_dialog_handler(cs->sip, NULL, NULL);
 	free(cs);
+	media_prepare_wait();
 }
 
 size_t calls_count(const struct calls *cs)
@@ -922,6 +1112,14 @@ int call_answer(struct call *c)
 		return EINVAL;
 	if (c->ended || c->phase != PHASE_RINGING || c->ringing == NULL)
 		return EALREADY;
+	if (timers_request(c, c->offer_invite, &c->st_next) == 422) {
+		/* below our Min-SE (90 s, JsSIP's own) */
+		(void)sip_call_reject(c->ringing, 422, NULL);
+		c->ringing = NULL;
+		call_end(c, CALL_END_ERROR, 422, EPROTO,
+			 "Session-Expires below 90 s");
+		return EPROTO;
+	}
 	body = sipmsg_body(c->offer_invite);
 	offer = span_dup(body);
 	if (offer == NULL)

@@ -83,6 +83,15 @@ struct check_config {
 
 #define CHECK_TIMEOUT_MS 5000
 
+struct conf;
+/* cfg from the configuration: stun_servers, turn_servers (credentials
+ * resolved as conf_turn_server resolves them), websocket.servers,
+ * websocket.origin, tls.ca_file and tls.insecure; the rest zero. The
+ * strings stay conf's. 0 or ENOMEM. */
+int check_config_load(struct check_config *cfg, const struct conf *conf);
+/* Free what check_config_load allocated (not the strings). */
+void check_config_free(struct check_config *cfg);
+
 /* A suite: runs its checks one after another, each reported through sink
  * as it is decided. Returns 0, or an errno value when the suite could not
  * run at all (ENOMEM); failed checks are results, not errors. */

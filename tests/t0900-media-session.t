@@ -13,11 +13,11 @@ GStreamer nor GLib.'
 
 # A network namespace with only lo: ICE must find nothing else. The
 # script runs itself again inside one (root needed).
-. "$SIPWS_SOURCE/tests/lib/netns.sh"
 . "$SIPWS_SOURCE/tests/lib/media.sh"
+media_netns "$0" "$@"
 . "$SIPWS_SOURCE/tests/lib/test-lib.sh"
 
-[ "$TEST_NETNS" = 1 ] ||
+[ "$MEDIA_TEST_NETNS" = 1 ] ||
 	test_skip_all 'needs root, unshare(1) and ip(8) for a loopback-only network namespace'
 PAIR="$SIPWS_BUILD/tests/helpers/media-pair"
 [ -x "$PAIR" ] || test_skip_all 'tests/helpers/media-pair is not built'
@@ -25,7 +25,13 @@ command -v sox >/dev/null 2>&1 || test_skip_all 'sox(1) is missing'
 command -v turnserver >/dev/null 2>&1 || test_skip_all 'coturn is missing'
 gst-inspect-1.0 webrtcbin >/dev/null 2>&1 ||
 	test_skip_all 'GStreamer webrtcbin is missing (gstreamer1.0-plugins-bad)'
-test_when_finished media_stop
+
+# Under SANITIZE=1: full malloc stacks (GLib has no frame pointers), so
+# that tests/lsan.supp can tell GLib's constructor-time tables apart.
+ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export ASAN_OPTIONS
+# Raw files are s16le 48 kHz mono.
+RAW="-t raw -r 48000 -e signed -b 16 -c 1"
 
 test_expect_success 'sip-msg loads neither GStreamer nor GLib' '
 	ldd "$SIPWS_BUILD/bin/sip-msg" >ldd &&
@@ -156,6 +162,7 @@ then
 	test_expect_success 'PulseAudio with two null sinks starts' '
 		pulse_start mic spk
 	'
+	test_when_finished pulse_stop
 
 	test_expect_success 'a capture device in (pulsesrc), a playback device out (pulsesink)' '
 		{ gst-launch-1.0 -q audiotestsrc is-live=true freq=523 ! \
@@ -180,9 +187,8 @@ fi
 # coturn on loopback, relaying to loopback peers only; the namespace's
 # ports are all free (nothing else runs in it).
 TURN_PORT=3478
-test_expect_success 'coturn starts' '
-	coturn_start $TURN_PORT
-'
+test_expect_success 'coturn starts' 'turn_start $TURN_PORT'
+test_when_finished turn_stop
 
 for transport in udp tcp; do
 	case $transport in

@@ -11,14 +11,8 @@ runs inside a loopback-only network namespace.'
 
 # A network namespace with only lo (see t0900). The script runs itself
 # again inside one (root needed).
-if [ -z "${MEDIA_TEST_NETNS:-}" ]; then
-	if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1 &&
-	   command -v ip >/dev/null 2>&1; then
-		MEDIA_TEST_NETNS=1 exec unshare --net sh -c \
-			'ip link set lo up && exec sh "$0" "$@"' "$0" "$@"
-	fi
-	MEDIA_TEST_NETNS=none
-fi
+. "$SIPWS_SOURCE/tests/lib/media.sh"
+media_netns "$0" "$@"
 . "$SIPWS_SOURCE/tests/lib/test-lib.sh"
 
 [ "$MEDIA_TEST_NETNS" = 1 ] ||
@@ -33,40 +27,11 @@ gst-inspect-1.0 webrtcbin >/dev/null 2>&1 ||
 ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export ASAN_OPTIONS
 
-# The strongest frequency of a recording (sox's spectrum summed over the
-# file) and its length; see t0900.
-wav_freq() {
-	sox "$@" -n stat -freq 2>&1 |
-		awk 'NF == 2 && $1 > 0 { p[$1] += $2 }
-		     END { for (f in p) if (p[f] > max) { max = p[f]; best = f }
-			   print best }'
-}
-wav_length() {
-	sox "$@" -n stat 2>&1 | sed -n 's/^Length (seconds): *//p'
-}
-between() {
-	awk -v v="$1" -v lo="$2" -v hi="$3" \
-		'BEGIN { if (v == "" || v < lo || v > hi) { print "not in [" lo ", " hi "]: " v; exit 1 } }'
-}
-
 kamailio_start
 
-build_rel=${SIPWS_BUILD#"$SIPWS_SOURCE"/}
-root="$TRASH/root"
 UA_CALL="$TRASH/ua-call"
 test_expect_success 'the call program builds against the installed tree' '
-	make -s -C "$SIPWS_SOURCE" install BUILD="$build_rel" \
-		DESTDIR="$root" PREFIX=/usr/local >install.out 2>&1 &&
-	case "$SIPWS_BUILD" in
-	*sanitize*) san="-fsanitize=address,undefined" ;;
-	*) san= ;;
-	esac &&
-	pc() {
-		PKG_CONFIG_PATH="$root/usr/local/lib/pkgconfig" \
-			pkg-config "$@" sipws | sed "s|/usr/local|$root/usr/local|g"
-	} &&
-	cc $san $(pc --cflags) -o "$UA_CALL" \
-		"$SIPWS_SOURCE/tests/programs/ua-call.c" $(pc --libs)
+	ua_call_build
 '
 test -x "$UA_CALL" || test_skip_all 'the call program did not build'
 
@@ -93,7 +58,7 @@ bob_wait() {
 	test "$(cat bob.rc)" = "$1" ||
 		{ echo "bob exited $(cat bob.rc), not $1"; return 1; }
 }
-TEST_SHOW_ON_FAILURE="alice.out alice.err bob.out bob.err"
+TEST_SHOW_ON_FAILURE="alice.out alice.err bob.out bob.err bob2.out bob2.err"
 
 test_expect_success 'a call: tones both ways, alice hangs up, both exit 0' '
 	bob --wav b.wav &&
@@ -200,6 +165,30 @@ test_expect_success 'alice hangs up while it rings: CANCEL, both exit 0' '
 	test_grep "^ended cancelled 487\$" bob.out
 '
 
+test_expect_success 'two devices of bob: the first to answer wins, the other hears "elsewhere"' '
+	(UA_CALL_PASSWORD=$KAM_BOB_PASSWORD timeout 40 "$UA_CALL" \
+		"$KAM_WS_URL" sip:bob@127.0.0.1 --answer-after 20000 \
+		>bob2.out 2>bob2.err; echo $? >bob2.rc) &
+	kamailio_wait_contacts bob 1 10 &&
+	rm -f bob.rc bob.out &&
+	(UA_CALL_PASSWORD=$KAM_BOB_PASSWORD timeout 40 "$UA_CALL" \
+		"$KAM_WS_URL" sip:bob@127.0.0.1 --tone 660 \
+		>bob.out 2>bob.err; echo $? >bob.rc) &
+	kamailio_wait_contacts bob 2 10 &&
+	alice --dial sip:bob@127.0.0.1 --seconds 1 &&
+	bob_wait 0 &&
+	i=0 &&
+	while ! test -s bob2.rc; do
+		i=$((i + 1)) && test $i -lt 100 && sleep 0.1 || return 1
+	done &&
+	test "$(cat bob2.rc)" = 0 &&
+	test_grep "^media OPUS\$" alice.out &&
+	test_grep "^ended peer hung up 0\$" bob.out &&
+	printf "registered\nincoming sip:alice@127.0.0.1\nended cancelled 487\n" >expect &&
+	test_cmp expect bob2.out &&
+	test_grep "^ua-call: answered elsewhere\$" bob2.err
+'
+
 test_expect_success 'a tampered fingerprint in the offer: bob refuses (79), hangs up' '
 	bob --wav b.wav &&
 	alice --dial sip:sipws-tamper-bob@127.0.0.1 --seconds 5 &&
@@ -213,22 +202,8 @@ test_expect_success 'a tampered fingerprint in the offer: bob refuses (79), hang
 
 # coturn on loopback, relaying to loopback peers only (see t0900).
 TURN_PORT=3478
-test_expect_success 'coturn starts' '
-	turnserver -n --listening-ip=127.0.0.1 --relay-ip=127.0.0.1 \
-		--listening-port=$TURN_PORT --min-port=49152 --max-port=49252 \
-		--lt-cred-mech --user=sipws:secret --realm=sipws.invalid \
-		--allow-loopback-peers --no-tls --no-dtls --no-cli \
-		--denied-peer-ip=0.0.0.0-126.255.255.255 \
-		--denied-peer-ip=128.0.0.0-255.255.255.255 \
-		--pidfile="$PWD/turn.pid" --log-file=stdout --simple-log \
-		--verbose >turn.log 2>&1 &
-	echo $! >"$TRASH/turn.job" &&
-	i=0 &&
-	while ! grep -q "Relay ports initialization done" turn.log; do
-		i=$((i + 1)) && test $i -lt 50 && sleep 0.1 || return 1
-	done
-'
-test_when_finished 'kill $(cat "$TRASH/turn.job")'
+test_expect_success 'coturn starts' 'turn_start $TURN_PORT'
+test_when_finished turn_stop
 
 test_expect_success 'a relay-only call through coturn carries audio both ways' '
 	UA_CALL_TURN_USER=sipws UA_CALL_TURN_PASS=secret &&

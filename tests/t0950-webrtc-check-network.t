@@ -6,12 +6,13 @@ authentication failure, a closed port as unreachable, a STUN-only server
 gives a reflexive address and no relay (timeout). Everything runs inside
 a loopback-only network namespace.'
 
-# A network namespace with only lo (as t0900): the script runs itself
-# again inside one (root needed).
-. "$SIPWS_SOURCE/tests/lib/netns.sh"
+# A network namespace with only lo (tests/lib/media.sh): the script runs
+# itself again inside one (root needed).
+. "$SIPWS_SOURCE/tests/lib/media.sh"
+media_netns "$0" "$@"
 . "$SIPWS_SOURCE/tests/lib/test-lib.sh"
 
-[ "$TEST_NETNS" = 1 ] ||
+[ "$MEDIA_TEST_NETNS" = 1 ] ||
 	test_skip_all 'needs root, unshare(1) and ip(8) for a loopback-only network namespace'
 command -v webrtc-check >/dev/null 2>&1 || test_skip_all 'webrtc-check is not built'
 command -v turnserver >/dev/null 2>&1 || test_skip_all 'coturn is missing'
@@ -23,31 +24,20 @@ STUN_PORT=3479
 CLOSED_PORT=3999
 TLS_PORT=5349
 
-# start_coturn LOG ARGS...: coturn in the background until the script ends.
-start_coturn() {
-	log=$1
-	shift
-	turnserver -n --listening-ip=127.0.0.1 --relay-ip=127.0.0.1 \
-		--no-tls --no-dtls --no-cli --log-file=stdout --simple-log \
-		"$@" >"$log" 2>&1 &
+# The STUN-only server (TURN requests unanswered) beside media.sh's coturn
+# (user sipws/secret).
+test_expect_success 'coturn starts: a TURN server with a long-term user, a STUN-only one' '
+	turn_start $TURN_PORT &&
+	turnserver -n --listening-ip=127.0.0.1 --listening-port=$STUN_PORT \
+		--stun-only --no-tls --no-dtls --no-cli --pidfile="$PWD/stun.pid" \
+		--log-file=stdout --simple-log >stun.log 2>&1 &
 	echo $! >>"$TRASH/turn.jobs" &&
 	i=0 &&
-	while ! grep -q "Total General servers" "$log"; do
+	while ! grep -q "Total General servers" stun.log; do
 		i=$((i + 1)) && test $i -lt 50 && sleep 0.1 || return 1
 	done
-}
-
-test_expect_success 'coturn starts: a TURN server with a long-term user, a STUN-only one' '
-	start_coturn turn.log --listening-port=$TURN_PORT \
-		--min-port=49152 --max-port=49252 \
-		--lt-cred-mech --user=sipws:secret --realm=sipws.invalid \
-		--allow-loopback-peers --pidfile="$PWD/turn.pid" \
-		--denied-peer-ip=0.0.0.0-126.255.255.255 \
-		--denied-peer-ip=128.0.0.0-255.255.255.255 &&
-	start_coturn stun.log --listening-port=$STUN_PORT --stun-only \
-		--pidfile="$PWD/stun.pid"
 '
-test_when_finished 'kill $(cat "$TRASH/turn.jobs")'
+test_when_finished 'turn_stop; kill $(cat "$TRASH/turn.jobs")'
 
 # Timings and the ports the servers choose vary: mask them.
 mask() {
@@ -159,7 +149,7 @@ test_expect_success 'TURN without credentials anywhere fails and says where to p
 
 # coturn takes plain TCP on its TLS port too, which is how libnice 0.1.21
 # (plain TCP for turns: in RFC 5245 mode) gets its relay: a warning.
-test_expect_success 'TURN over TLS (turns:) allocates with the CA (a warning: libnice uses plain TCP), fails as untrusted without it' '
+test_expect_success 'STUN and TURN over TLS (stuns:, turns:) answer with the CA (a warning: libnice uses plain TCP), fails as untrusted without it' '
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
 		-nodes -keyout tls.key -out tls.crt -days 30 -subj /CN=127.0.0.1 \
 		-addext subjectAltName=IP:127.0.0.1 2>/dev/null &&
@@ -177,9 +167,11 @@ test_expect_success 'TURN over TLS (turns:) allocates with the CA (a warning: li
 	done &&
 	SIPWS_USER_SIP_AUTH_USER=sipws SIPWS_USER_SIP_AUTH_PASSWORD=secret \
 	webrtc-check -c /dev/null --suite network --ice-address 127.0.0.1 \
-		--turn turns:127.0.0.1:$TLS_PORT --ca-file tls.crt --tap >out &&
+		--stun stuns:127.0.0.1:$TLS_PORT --turn turns:127.0.0.1:$TLS_PORT \
+		--ca-file tls.crt --tap >out &&
 	mask out >masked &&
-	test_grep "^ok 3 - network: relay turns:127.0.0.1:$TLS_PORT tls: relayed address 127.0.0.1:PORT, but libnice [0-9.]* reached it over plain TCP, not TLS: this server takes both (warning)$" masked &&
+	test_grep "^ok 3 - network: reflexive stuns:127.0.0.1:$TLS_PORT: mapped address 127.0.0.1:PORT (no NAT)$" masked &&
+	test_grep "^ok 4 - network: relay turns:127.0.0.1:$TLS_PORT tls: relayed address 127.0.0.1:PORT, but libnice [0-9.]* reached it over plain TCP, not TLS: this server takes both (warning)$" masked &&
 	SIPWS_USER_SIP_AUTH_USER=sipws SIPWS_USER_SIP_AUTH_PASSWORD=secret \
 	test_expect_code 1 webrtc-check -c /dev/null --suite network \
 		--ice-address 127.0.0.1 --turn turns:127.0.0.1:$TLS_PORT --tap >out &&

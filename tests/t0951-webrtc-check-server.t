@@ -116,6 +116,43 @@ test_expect_success 'Nagios: the short-lived certificate is a WARNING, exit 1 by
 	test_cmp expect out
 '
 
+. "$SIPWS_SOURCE/tests/lib/ws-serve.sh"
+PROBE="$SIPWS_BUILD/tests/helpers/ws-probe"
+
+# upgrade_fails MODE REASON: the websocket step fails with REASON.
+upgrade_fails() {
+	serve "$1" &&
+	test_expect_code 1 webrtc-check -c empty.conf --suite server \
+		-s "$SRV_URL" --timeout 1 --tap >out &&
+	wait $SRV_PID &&
+	sed -E -e 's/ms=[0-9.]+/ms=N/g' -e "s/\b$SRV_PORT\b/PORT/g" out >masked &&
+	cat >expect <<-EOF &&
+	ok 1 - server: dns ws://127.0.0.1:PORT/: 127.0.0.1 is 127.0.0.1
+	# ms=N addresses=1
+	ok 2 - server: tcp ws://127.0.0.1:PORT/: connected to 127.0.0.1 port PORT
+	# ms=N
+	not ok 3 - server: websocket ws://127.0.0.1:PORT/: $2
+	# ms=N$3
+	ok 4 - server: options ws://127.0.0.1:PORT/ # SKIP an earlier step failed
+	1..4
+	EOF
+	test_cmp expect masked
+}
+
+if [ -x "$PROBE" ]; then
+	test_expect_success 'a server that never answers the upgrade: timeout after --timeout' '
+		upgrade_fails silent "timeout: no answer within 1000 ms" ""
+	'
+	test_expect_success 'an upgrade refused with 404: the HTTP status in the reason and the figures' '
+		upgrade_fails http404 "WebSocket upgrade refused: HTTP 404" " http_status=404"
+	'
+	test_expect_success 'an upgrade without the sip subprotocol fails with that reason' '
+		upgrade_fails noproto "server did not accept the sip subprotocol" " http_status=101"
+	'
+else
+	test_skip 'the upgrade failures' 'tests/helpers/ws-probe is not built'
+fi
+
 test_expect_success 'no server configured: the suite skips with its reason' '
 	webrtc-check -c empty.conf --suite server --tap >out &&
 	cat >expect <<-EOF &&

@@ -7,14 +7,19 @@ tone warns of clipping, an unknown device fails naming the ones there are;
 the camera suite skips with its reason (no camera here); --play-tone plays
 440 Hz into spk.'
 
-. "$SIPWS_SOURCE/tests/lib/media.sh"
 . "$SIPWS_SOURCE/tests/lib/test-lib.sh"
+. "$SIPWS_SOURCE/tests/lib/media.sh"
 
 command -v pulseaudio >/dev/null 2>&1 && command -v pactl >/dev/null 2>&1 ||
 	test_skip_all 'pulseaudio and pactl are missing (pulseaudio, pulseaudio-utils)'
 command -v sox >/dev/null 2>&1 || test_skip_all 'sox(1) is missing'
 gst-inspect-1.0 level >/dev/null 2>&1 && gst-inspect-1.0 pulsesrc >/dev/null 2>&1 ||
 	test_skip_all 'GStreamer level or pulsesrc is missing (gstreamer1.0-plugins-good, gstreamer1.0-pulseaudio)'
+
+# Under SANITIZE=1: full malloc stacks (GLib has no frame pointers), so
+# that tests/lsan.supp can tell GLib's constructor-time tables apart.
+ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export ASAN_OPTIONS
 
 # Figures vary: each number after "=" and before " dBFS" becomes N.
 mask() {
@@ -44,7 +49,7 @@ pulse_env
 test_expect_success 'PulseAudio with two null sinks starts' '
 	pulse_start mic spk
 '
-test_when_finished media_stop
+test_when_finished pulse_stop
 
 test_expect_success 'a tone into the microphone passes, with its level' '
 	play_tone 0.3 &&

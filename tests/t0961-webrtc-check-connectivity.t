@@ -8,15 +8,20 @@ no STUN or TURN server configured those checks skip. Everything runs inside
 a loopback-only network namespace, coturn included.'
 
 # A network namespace with only lo (the script runs itself again inside).
-. "$SIPWS_SOURCE/tests/lib/netns.sh"
 . "$SIPWS_SOURCE/tests/lib/media.sh"
+media_netns "$0" "$@"
 . "$SIPWS_SOURCE/tests/lib/test-lib.sh"
 
-[ "$TEST_NETNS" = 1 ] ||
+[ "$MEDIA_TEST_NETNS" = 1 ] ||
 	test_skip_all 'needs root, unshare(1) and ip(8) for a loopback-only network namespace'
 command -v turnserver >/dev/null 2>&1 || test_skip_all 'coturn is missing'
 gst-inspect-1.0 webrtcbin >/dev/null 2>&1 ||
 	test_skip_all 'GStreamer webrtcbin is missing (gstreamer1.0-plugins-bad)'
+
+# Under SANITIZE=1: full malloc stacks (GLib has no frame pointers), so
+# that tests/lsan.supp can tell GLib's constructor-time tables apart.
+ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+export ASAN_OPTIONS
 
 # Figures vary: "connected in N ms; N kbit/s each way, ... RTT N ms" and
 # every figure but the loss (0 on loopback) become N.
@@ -42,10 +47,8 @@ at_least() {
 }
 
 TURN_PORT=3478
-test_expect_success 'coturn starts' '
-	coturn_start $TURN_PORT --verbose
-'
-test_when_finished media_stop
+test_expect_success 'coturn starts' 'turn_start $TURN_PORT'
+test_when_finished turn_stop
 
 test_expect_success 'host, reflexive and relay over UDP and TCP: exit 0, figures for each' '
 	cat >good.conf <<-EOF &&

@@ -191,60 +191,6 @@ static struct conf *load_conf(const struct cli *cli,
 	return conf;
 }
 
-/* cfg's arrays, filled from conf (which owns the strings). */
-struct targets {
-	const char **ws;
-	struct check_turn_server *turn;
-};
-
-static void fill_config(struct check_config *cfg, struct targets *t,
-			const struct conf *conf, uint64_t timeout_ms,
-			const struct run *r)
-{
-	const char *const *stun;
-	struct conf_ws_server ws;
-	struct conf_turn_server turn;
-	size_t i, n = 0;
-	bool insecure = false;
-
-	memset(cfg, 0, sizeof(*cfg));
-	if (conf_get_list(conf, "stun_servers", &stun, &n) == 0) {
-		cfg->stun_servers = stun;
-		cfg->stun_count = n;
-	}
-	for (n = 0; conf_turn_server(conf, n, &turn) == 0; n++)
-		;
-	t->turn = calloc(n + 1, sizeof(*t->turn));
-	for (i = 0; t->turn && i < n; i++) {
-		conf_turn_server(conf, i, &turn);
-		t->turn[i].url = turn.url;
-		t->turn[i].username = turn.username;
-		t->turn[i].password = turn.password;
-	}
-	cfg->turn_servers = t->turn;
-	cfg->turn_count = n;
-	for (n = 0; conf_ws_server(conf, n, &ws) == 0; n++)
-		;
-	t->ws = calloc(n + 1, sizeof(*t->ws));
-	for (i = 0; t->ws && i < n; i++) {
-		conf_ws_server(conf, i, &ws);
-		t->ws[i] = ws.url;
-	}
-	cfg->ws_servers = t->ws;
-	cfg->ws_count = n;
-	if (!t->turn || !t->ws)
-		cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
-	conf_get_str(conf, "websocket.origin", &cfg->origin);
-	conf_get_str(conf, "tls.ca_file", &cfg->tls_ca_file);
-	conf_get_bool(conf, "tls.insecure", &insecure);
-	cfg->tls_insecure = insecure;
-	cfg->timeout_ms = (unsigned)timeout_ms;
-	cfg->audio_device = r->audio_device;
-	cfg->video_device = r->video_device;
-	cfg->output_device = r->output_device;
-	cfg->play_tone = r->play_tone;
-}
-
 int main(int argc, char **argv)
 {
 	enum checkfmt_kind kind = CHECKFMT_LIST;
@@ -252,7 +198,6 @@ int main(int argc, char **argv)
 	struct check_config cfg;
 	struct check_sink sink;
 	struct checkfmt fmt;
-	struct targets targets = {0};
 	struct run r = {0};
 	struct conf *conf;
 	struct cli cli;
@@ -323,7 +268,13 @@ int main(int argc, char **argv)
 
 	nagios_mode = kind == CHECKFMT_NAGIOS;
 	conf = load_conf(&cli, &o, &r);
-	fill_config(&cfg, &targets, conf, o.timeout_ms, &r);
+	if (check_config_load(&cfg, conf))
+		fail(SIPWS_EXIT_SOFTWARE, "out of memory");
+	cfg.timeout_ms = (unsigned)o.timeout_ms;
+	cfg.audio_device = r.audio_device;
+	cfg.video_device = r.video_device;
+	cfg.output_device = r.output_device;
+	cfg.play_tone = r.play_tone;
 	cfg.ice_addresses = r.ice;
 	cfg.ice_address_count = r.nice;
 
@@ -347,8 +298,7 @@ int main(int argc, char **argv)
 		       : fmt.tally[CHECK_WARN]    ? NAGIOS_WARNING
 						  : NAGIOS_OK;
 	checkfmt_free(&fmt);
-	free(targets.turn);
-	free(targets.ws);
+	check_config_free(&cfg);
 	conf_free(conf);
 out:
 	free(r.stun);
