@@ -13,6 +13,7 @@
  *     --seconds N         hang up N s after the media connected (0: wait)
  *     --hangup-after MS   hang up MS ms after dialling or ringing
  *     --dtmf DIGITS       send these 300 ms after the media connected
+ *     --dtmf-after MS     ... MS ms after instead
  *     --info              ... by SIP INFO (else RFC 4733)
  *     --hold              hold 1 s after the media connected, resume 1 s later
  *     --no-answer MS      give up when not answered within MS
@@ -44,7 +45,7 @@ static struct calls *calls;
 static struct call *the_call;
 static const char *dial, *dtmf;
 static unsigned reject_status, answer_after, seconds, hangup_after;
-static unsigned dial_after;
+static unsigned dial_after, dtmf_after = 300;
 static bool info, hold;
 static int exit_code = SIPWS_EXIT_TIMEOUT;
 static struct loop_timer t_answer, t_hangup, t_dtmf, t_hold, t_dial;
@@ -147,7 +148,7 @@ static void on_call(const struct call_event *ev, void *arg)
 				(double)(loop_now_us() - t_main_us) / 1000.0,
 				(unsigned long long)epoch_ns());
 		if (dtmf)
-			loop_timer_start(&t_dtmf, l, 300, dtmf_cb, NULL);
+			loop_timer_start(&t_dtmf, l, dtmf_after, dtmf_cb, NULL);
 		if (hold)
 			loop_timer_start(&t_hold, l, 1000, hold_cb, NULL);
 		if (seconds)
@@ -171,8 +172,10 @@ static void on_call(const struct call_event *ev, void *arg)
 		break;
 	case CALL_EVENT_ENDED:
 		if (media_seen && call_stats(ev->call, &st) == 0)
-			printf("stats received %llu packets\n",
-			       (unsigned long long)st.packets_received);
+			printf("stats received %llu packets, sent %llu "
+			       "packets\n",
+			       (unsigned long long)st.packets_received,
+			       (unsigned long long)st.packets_sent);
 		printf("ended %s %u\n", call_end_name(ev->end), ev->status);
 		fprintf(stderr, "ua-call: %s\n", ev->reason);
 		fflush(stdout);
@@ -252,6 +255,7 @@ int main(int argc, char **argv)
 		{"seconds", required_argument, NULL, 's'},
 		{"hangup-after", required_argument, NULL, 'H'},
 		{"dtmf", required_argument, NULL, 'D'},
+		{"dtmf-after", required_argument, NULL, 'E'},
 		{"info", no_argument, NULL, 'I'},
 		{"hold", no_argument, NULL, 'h'},
 		{"no-answer", required_argument, NULL, 'n'},
@@ -279,6 +283,7 @@ int main(int argc, char **argv)
 		case 'c': ca = optarg; break;
 		case 'd': dial = optarg; break;
 		case 'D': dtmf = optarg; break;
+		case 'E': dtmf_after = (unsigned)atoi(optarg); break;
 		case 'h': hold = true; break;
 		case 'H': hangup_after = (unsigned)atoi(optarg); break;
 		case 'I': info = true; break;
