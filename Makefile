@@ -49,7 +49,7 @@ CFLAGS   ?= -O2 -g
 LDFLAGS  += -Wl,--as-needed
 CPPFLAGS += -D_GNU_SOURCE -Ilib
 ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags $(PKGS) $(CHECK_PKGS) 2>/dev/null)
-LDLIBS   += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+LDLIBS   += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
 
 # STATIC_DEPS=1: the tools carry libwebsockets, OpenSSL, libcap and zlib
 # and are not position-independent, so a one-off run skips relocating
@@ -60,7 +60,7 @@ TOOL_LDLIBS  := $(LDLIBS)
 ifeq ($(STATIC_DEPS),1)
 TOOL_LDFLAGS := -no-pie
 TOOL_LDLIBS  := -Wl,-Bstatic -lwebsockets -lssl -lcrypto -lcap -lz \
-		-Wl,-Bdynamic -ldl -pthread
+		-Wl,-Bdynamic -ldl -pthread -lm
 endif
 
 ifeq ($(SANITIZE),1)

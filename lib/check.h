@@ -68,6 +68,12 @@ struct check_config {
 	const char *tls_ca_file;         /* NULL: the system's CAs */
 	bool tls_insecure;
 	unsigned timeout_ms;             /* per network step; 0: 5000 */
+	/* The device suites: a device by name or description; NULL: the
+	 * default (the first camera). */
+	const char *audio_device;        /* microphone */
+	const char *video_device;        /* camera */
+	const char *output_device;       /* speakers */
+	bool play_tone;                  /* speakers: a 1 s 440 Hz tone */
 	/* ICE gathers only on these local addresses (libnice's
 	 * add-local-ip-address, needed for loopback); none: on every
 	 * interface but loopback, as the media session does. */

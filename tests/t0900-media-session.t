@@ -158,22 +158,11 @@ test_expect_success 'VP8 video both ways when both ask for it' '
 # monitor). Private runtime directory, unix socket only.
 if command -v pulseaudio >/dev/null 2>&1 && command -v pactl >/dev/null 2>&1
 then
-	XDG_RUNTIME_DIR="$TRASH/xdg"
-	PULSE_RUNTIME_PATH="$XDG_RUNTIME_DIR/pulse"
-	export XDG_RUNTIME_DIR PULSE_RUNTIME_PATH
+	pulse_env
 	test_expect_success 'PulseAudio with two null sinks starts' '
-		mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR" &&
-		{ pulseaudio --daemonize=no -n --exit-idle-time=-1 \
-			--load="module-null-sink sink_name=mic" \
-			--load="module-null-sink sink_name=spk" \
-			--load=module-native-protocol-unix >pa.log 2>&1 &
-		  echo $! >"$TRASH/pa.job"; } &&
-		i=0 &&
-		while ! pactl info >/dev/null 2>&1; do
-			i=$((i + 1)) && test $i -lt 50 && sleep 0.1 || return 1
-		done
+		pulse_start mic spk
 	'
-	test_when_finished 'kill $(cat "$TRASH/pa.job")'
+	test_when_finished pulse_stop
 
 	test_expect_success 'a capture device in (pulsesrc), a playback device out (pulsesink)' '
 		{ gst-launch-1.0 -q audiotestsrc is-live=true freq=523 ! \

@@ -1,6 +1,8 @@
 /* webrtc-check: can this host do WebRTC, and if not, why? Runs the check
  * suites (lib/check-*.c) against the configured STUN, TURN and WebSocket
  * servers and prints each check as a checklist, TAP, JSON or Nagios. */
+#include "check-connect.h"
+#include "check-device.h"
 #include "check-network.h"
 #include "check-server.h"
 #include "check-system.h"
@@ -24,7 +26,11 @@ static const struct suite {
 	check_suite_run *run;
 } suites[] = {
 	{"system", check_system_run},
+	{"microphone", check_microphone_run},
+	{"camera", check_camera_run},
+	{"speakers", check_speakers_run},
 	{"network", check_network_run},
+	{"connectivity", check_connectivity_run},
 	{"server", check_server_run},
 };
 #define SUITE_COUNT (sizeof(suites) / sizeof(suites[0]))
@@ -38,6 +44,10 @@ enum {
 	OPT_JSON,
 	OPT_NAGIOS,
 	OPT_LIST_SUITES,
+	OPT_AUDIO_DEVICE,
+	OPT_VIDEO_DEVICE,
+	OPT_OUTPUT_DEVICE,
+	OPT_PLAY_TONE,
 };
 
 static const struct cli_option options[] = {
@@ -63,6 +73,14 @@ static const struct cli_option options[] = {
 	 "do not verify the server's certificate (tls.insecure)"},
 	{"origin", STACK_OPT_ORIGIN, CLI_REQUIRED_ARG, "URL",
 	 "Origin header of the WebSocket handshake (websocket.origin)"},
+	{"audio-device", OPT_AUDIO_DEVICE, CLI_REQUIRED_ARG, "NAME",
+	 "microphone to capture from (default: the system's default)"},
+	{"video-device", OPT_VIDEO_DEVICE, CLI_REQUIRED_ARG, "NAME",
+	 "camera to capture from (default: the first)"},
+	{"output-device", OPT_OUTPUT_DEVICE, CLI_REQUIRED_ARG, "NAME",
+	 "audio output for --play-tone (default: the system's default)"},
+	{"play-tone", OPT_PLAY_TONE, CLI_NO_ARG, NULL,
+	 "speakers: play a 1 s 440 Hz tone"},
 	{"timeout", STACK_OPT_TIMEOUT, CLI_REQUIRED_ARG, "SECONDS",
 	 "give each network step SECONDS (default 5)"},
 	{"tap", OPT_TAP, CLI_NO_ARG, NULL, "write a TAP stream"},
@@ -90,6 +108,8 @@ struct run {
 	bool any_selected;
 	const char **stun, **turn, **ice;
 	size_t nstun, nturn, nice;
+	const char *audio_device, *video_device, *output_device;
+	bool play_tone;
 };
 
 static void select_suites(struct run *r, const char *list)
@@ -195,6 +215,9 @@ int main(int argc, char **argv)
 	cli_init(&cli, &tool, argc, argv);
 	while ((c = cli_next(&cli, argc, argv, &arg)) != -1) {
 		switch (c) {
+		case OPT_AUDIO_DEVICE:
+			r.audio_device = arg;
+			break;
 		case OPT_ICE_ADDRESS:
 			r.ice[r.nice++] = arg;
 			break;
@@ -207,6 +230,12 @@ int main(int argc, char **argv)
 		case OPT_NAGIOS:
 			kind = CHECKFMT_NAGIOS;
 			break;
+		case OPT_OUTPUT_DEVICE:
+			r.output_device = arg;
+			break;
+		case OPT_PLAY_TONE:
+			r.play_tone = true;
+			break;
 		case OPT_STUN:
 			r.stun[r.nstun++] = arg;
 			break;
@@ -218,6 +247,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_TURN:
 			r.turn[r.nturn++] = arg;
+			break;
+		case OPT_VIDEO_DEVICE:
+			r.video_device = arg;
 			break;
 		default:
 			if (!stack_option(&o, c, arg))
@@ -239,6 +271,10 @@ int main(int argc, char **argv)
 	if (check_config_load(&cfg, conf))
 		fail(SIPWS_EXIT_SOFTWARE, "out of memory");
 	cfg.timeout_ms = (unsigned)o.timeout_ms;
+	cfg.audio_device = r.audio_device;
+	cfg.video_device = r.video_device;
+	cfg.output_device = r.output_device;
+	cfg.play_tone = r.play_tone;
 	cfg.ice_addresses = r.ice;
 	cfg.ice_address_count = r.nice;
 

@@ -1,5 +1,6 @@
 # Media test helpers, sourced after test-lib.sh by the scripts that hear
-# what a call carried (t0900, t0910) and start coturn.
+# what a call carried (t0900, t0910), start coturn or PulseAudio (t0960,
+# t0961).
 #
 #   media_netns "$0" "$@"   run the script again inside a loopback-only
 #                           network namespace (root, unshare(1), ip(8));
@@ -20,6 +21,15 @@
 #                           allocation); inside a test body, with
 #                           test_when_finished turn_stop at the top level
 #   turn_stop               stop it
+#   pulse_env               at the top level: PulseAudio's runtime
+#                           directory under $TRASH (XDG_RUNTIME_DIR,
+#                           PULSE_RUNTIME_PATH) for the daemon and clients
+#   pulse_start SINK...     PulseAudio (unix socket only) with a null sink
+#                           per name, whose SINK.monitor is a capture
+#                           device; its log in pa.log; inside a test body,
+#                           with test_when_finished pulse_stop at the top
+#                           level
+#   pulse_stop              stop it
 #   ua_call_build           build tests/programs/ua-call.c as an outside
 #                           program would: make install into $TRASH/root,
 #                           then cc with pkg-config's sipws flags (ASan and
@@ -72,6 +82,34 @@ turn_start() {
 turn_stop() {
 	[ -f "$TRASH/turn.job" ] && kill "$(cat "$TRASH/turn.job")" 2>/dev/null
 	rm -f "$TRASH/turn.job"
+}
+
+pulse_env() {
+	XDG_RUNTIME_DIR="$TRASH/xdg"
+	PULSE_RUNTIME_PATH="$XDG_RUNTIME_DIR/pulse"
+	export XDG_RUNTIME_DIR PULSE_RUNTIME_PATH
+}
+
+pulse_start() {
+	mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR" || return 1
+	pulseaudio --daemonize=no -n --exit-idle-time=-1 \
+		--load=module-native-protocol-unix >"$TRASH/pa.log" 2>&1 &
+	echo $! >"$TRASH/pa.job"
+	_i=0
+	while ! pactl info >/dev/null 2>&1; do
+		_i=$((_i + 1))
+		[ $_i -lt 50 ] || { echo "PulseAudio did not start"; return 1; }
+		sleep 0.1
+	done
+	for _sink; do
+		pactl load-module module-null-sink sink_name="$_sink" \
+			>/dev/null || return 1
+	done
+}
+
+pulse_stop() {
+	[ -f "$TRASH/pa.job" ] && kill "$(cat "$TRASH/pa.job")" 2>/dev/null
+	rm -f "$TRASH/pa.job"
 }
 
 ua_call_build() {
