@@ -105,7 +105,7 @@ test_expect_success 'an unknown audio device fails, naming the sources there are
 		>out 2>err &&
 	cat >expect <<-\EOF &&
 	 fail  microphone audio sources: no audio source named nope among: mic.monitor, spk.monitor [devices=2]
-	1 checks: 0 pass, 0 warn, 1 fail, 0 skip
+	1 check: 0 pass, 0 warn, 1 fail, 0 skip
 	EOF
 	test_cmp expect out
 '
@@ -141,7 +141,7 @@ test_expect_success 'without --play-tone the speakers suite only lists the outpu
 	webrtc-check --suite speakers >out 2>err &&
 	cat >expect <<-\EOF &&
 	 pass  speakers audio outputs: 2 audio outputs: mic, spk [devices=2]
-	1 checks: 1 pass, 0 warn, 0 fail, 0 skip
+	1 check: 1 pass, 0 warn, 0 fail, 0 skip
 	EOF
 	test_cmp expect out
 '

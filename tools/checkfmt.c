@@ -191,8 +191,9 @@ void checkfmt_finish(struct checkfmt *f, const char *version)
 
 	switch (f->kind) {
 	case CHECKFMT_LIST:
-		fprintf(f->out, "%u checks: %u pass, %u warn, %u fail, %u skip\n",
-			f->count, f->tally[CHECK_PASS], f->tally[CHECK_WARN],
+		fprintf(f->out, "%u check%s: %u pass, %u warn, %u fail, "
+				"%u skip\n",
+			f->count, f->count == 1 ? "" : "s", f->tally[CHECK_PASS], f->tally[CHECK_WARN],
 			f->tally[CHECK_FAIL], f->tally[CHECK_SKIP]);
 		break;
 	case CHECKFMT_TAP:
@@ -214,9 +215,10 @@ void checkfmt_finish(struct checkfmt *f, const char *version)
 		fprintf(f->out, "%s\n", json_text(j) ? json_text(j) : "null");
 		break;
 	case CHECKFMT_NAGIOS:
-		fprintf(f->out, "WEBRTC %s - %u checks: %u pass, %u warn, %u fail, "
-				"%u skip%s%s%s%s\n",
-			nagios_word[f->worst], f->count, f->tally[CHECK_PASS],
+		fprintf(f->out, "WEBRTC %s - %u check%s: %u pass, %u warn, "
+				"%u fail, %u skip%s%s%s%s\n",
+			nagios_word[f->worst], f->count,
+			f->count == 1 ? "" : "s", f->tally[CHECK_PASS],
 			f->tally[CHECK_WARN], f->tally[CHECK_FAIL],
 			f->tally[CHECK_SKIP], f->first_fail[0] ? "; " : "",
 			f->first_fail, f->perf_len ? " | " : "", f->perf);
