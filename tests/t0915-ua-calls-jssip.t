@@ -175,6 +175,27 @@ test_expect_success 'the library hangs up after 5 s: the browser sees the BYE' '
 	between "$(wav_length a.wav)" 3.5 5.8
 '
 
+# JsSIP asks for session timers (RFC 4028, 90 s, it refreshes): our 200
+# takes them with refresher=uac, and JsSIP refreshes by UPDATE after 45 s,
+# answered 200 with the interval; the call stays up.
+test_expect_success 'session timers as JsSIP negotiates them: refreshed by UPDATE' '
+	lib --trace --seconds 50 &&
+	browser_call bob sip:alice@127.0.0.1 "\"id\":\"c4\"" &&
+	browser_expect bob call_confirmed id=c4 &&
+	browser_expect -t 60 bob call_ended id=c4 originator=remote &&
+	lib_wait 0 &&
+	tr -d "\r" <lib.err >trace &&
+	sed -n "/^received:/,/^\$/p" trace | grep -m1 "^Session-Expires:" >se.invite &&
+	test_grep "^Session-Expires: 90" se.invite &&
+	sed -n "/^sent:/,/^\$/p" trace |
+		sed -n "/^SIP\/2.0 200/,/^\$/p" >ours &&
+	test_grep "^Session-Expires: 90;refresher=uac\$" ours &&
+	test_grep "^Require: timer\$" ours &&
+	grep -c "^UPDATE sip:" trace >updates &&
+	test "$(cat updates)" -ge 1 &&
+	test_grep "^ended hung up 0\$" lib.out
+'
+
 test_expect_success 'the library rejects with 486: JsSIP reports Busy' '
 	lib --reject 486 &&
 	browser_call bob sip:alice@127.0.0.1 "\"id\":\"c3\"" &&

@@ -20,6 +20,8 @@
  *     --ca FILE           tls.ca_file
  *     --relay TURN-URL    relay-only through TURN-URL
  *                         (user and password: $UA_CALL_TURN_USER, _PASS)
+ *     --trace             the SIP trace on stderr (secrets masked),
+ *                         each message after a line "sent:" or "received:"
  *     --times             print timings and resource use on stderr, for
  *                         bench/call.sh: "times dial_ms=D media_ms=M
  *                         media_epoch_ns=N" at the first audio (since
@@ -208,6 +210,15 @@ static void on_call(const struct call_event *ev, void *arg)
 	}
 }
 
+static void on_trace(bool out, size_t wire_len, const char *msg, size_t len,
+		     void *arg)
+{
+	(void)wire_len;
+	(void)arg;
+	fprintf(stderr, "%s:\n%.*s\n", out ? "sent" : "received", (int)len,
+		msg);
+}
+
 static void dial_cb(void *arg)
 {
 	int err;
@@ -262,6 +273,7 @@ int main(int argc, char **argv)
 		{"ca", required_argument, NULL, 'c'},
 		{"relay", required_argument, NULL, 'R'},
 		{"times", no_argument, NULL, 'T'},
+		{"trace", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	static const char *const loopback[] = {"127.0.0.1"};
@@ -300,6 +312,7 @@ int main(int argc, char **argv)
 		case 's': seconds = (unsigned)atoi(optarg); break;
 		case 't': tone = atof(optarg); break;
 		case 'T': times = true; break;
+		case 'V': ucfg.trace_h = on_trace; break;
 		case 'w':
 			ccfg.media.sink = MEDIA_SINK_WAV;
 			ccfg.media.sink_path = optarg;
