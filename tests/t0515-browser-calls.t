@@ -70,7 +70,9 @@ test_expect_success 'alice calls bob, bob answers: accepted and confirmed on bot
 	browser_expect alice call_progress id=c1 status=180 &&
 	browser_expect alice call_accepted id=c1 originator=remote status=200 &&
 	browser_expect alice call_confirmed id=c1 &&
-	browser_expect bob call_confirmed
+	browser_expect bob call_confirmed &&
+	browser_expect alice audio_started id=c1 &&
+	browser_expect bob audio_started
 '
 
 test_expect_success 'each hears the tone of the other: bob 550 Hz, alice 880 Hz' '
@@ -95,9 +97,11 @@ test_expect_success 'getStats: Opus on loopback, audio decoded and growing on bo
 		test "$(field packetsReceived ${who}2)" -gt "$(field packetsReceived ${who}1)" &&
 		test "$(field packetsSent ${who}2)" -gt "$(field packetsSent ${who}1)" &&
 		test "$(field totalSamplesReceived ${who}2)" -gt "$(field totalSamplesReceived ${who}1)" &&
-		# 1 s of 48 kHz audio at least, less than 2 % of it concealed.
+		# 1 s of 48 kHz audio at least, less than a tenth of it
+		# concealed (0-0.5 % on an idle machine, 2.4 % seen under load;
+		# a broken media path conceals everything).
 		test "$(field totalSamplesReceived ${who}2)" -gt 48000 &&
-		test $(($(field concealedSamples ${who}2) * 50)) -lt "$(field totalSamplesReceived ${who}2)" ||
+		test $(($(field concealedSamples ${who}2) * 10)) -lt "$(field totalSamplesReceived ${who}2)" ||
 		exit 1
 	done
 '
@@ -211,5 +215,18 @@ test_expect_success 'stopping leaves no browser process' '
 	browser_leftovers >left &&
 	test_cmp /dev/null left
 '
+
+# Timings for the record (TAP comments), as alice (the caller) saw them:
+# dial to 200 OK and to the first audio heard, for the call bob answered
+# from the shell and for the auto-answered video call.
+alice_ms() {
+	sed -n "s/^{\"ua\":\"alice\",\"event\":\"$1\",\"id\":\"$2\",.*\"ms\":\([0-9]*\).*/\1/p" \
+		browser-a/events | head -n 1
+}
+if [ -f browser-a/events ]; then
+	echo "# dial to 200 OK / first audio heard: answered by command" \
+		"$(alice_ms call_accepted c1) / $(alice_ms audio_started c1) ms," \
+		"auto-answered video call $(alice_ms call_accepted c5) / $(alice_ms audio_started c5) ms"
+fi
 
 test_done

@@ -29,6 +29,7 @@ class Dtmf extends AudioWorkletProcessor {
 		this.current = null;
 		this.blocks = 0;
 		this.misses = 0;
+		this.heard = false;
 	}
 	power(f) {
 		const k = 2 * Math.cos(2 * Math.PI * f / sampleRate);
@@ -47,6 +48,10 @@ class Dtmf extends AudioWorkletProcessor {
 		// Below -40 dBFS RMS: silence.
 		if (energy / this.n < 1e-4)
 			return null;
+		if (!this.heard) {
+			this.heard = true;
+			this.port.postMessage({ heard: true });
+		}
 		// A sine of amplitude A gives power (A n / 2)^2 and energy
 		// A^2 n / 2: the ratio is 1 for a pure tone, 1/2 each for two.
 		const norm = this.n * energy / 2;
@@ -140,8 +145,9 @@ export function stopListening() {
 }
 
 // Play `track` (an audio MediaStreamTrack) and listen to it; `onDtmf`
-// gets {tone, ms} for each DTMF digit heard.
-export async function listen(track, onDtmf) {
+// gets {tone, ms} for each DTMF digit heard, `onAudio` is called once, when
+// the first 20 ms above -40 dBFS are heard.
+export async function listen(track, onDtmf, onAudio) {
 	stopListening();
 	const stream = new MediaStream([track]);
 	// Chromium pulls a remote WebRTC track (decodes it, counts its
@@ -167,6 +173,8 @@ export async function listen(track, onDtmf) {
 	worklet.port.onmessage = (e) => {
 		if (e.data.debug)
 			console.log(`dtmf: ${e.data.debug}`);
+		else if (e.data.heard)
+			onAudio();
 		else
 			onDtmf(e.data);
 	};

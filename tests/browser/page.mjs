@@ -105,6 +105,12 @@ function watchConnection(c, pc) {
 			listen(e.track, (d) => {
 				if (call === c)
 					emit('dtmf_received', callEvent(c, { tone: d.tone, transport: 'rfc4733', duration: d.ms }));
+			}, () => {
+				// Once a call: a re-INVITE may bring the track again.
+				if (call === c && !c.audioStarted) {
+					c.audioStarted = true;
+					emit('audio_started', callEvent(c, {}));
+				}
 			}).catch((error) => emit('error', { cmd: 'listen', reason: String(error.message || error) }));
 		} else if (e.track.kind === 'video') {
 			const element = document.createElement('video');
