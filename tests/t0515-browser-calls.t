@@ -7,20 +7,11 @@ INFO, the caller holds and unholds, either side hangs up, a 486 and a
 CANCEL end calls before the answer. Inside a loopback-only network
 namespace.'
 
-# A network namespace with only lo: ICE must find nothing else. The
-# script runs itself again inside one (root needed).
-if [ -z "${MEDIA_TEST_NETNS:-}" ]; then
-	if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1 &&
-	   command -v ip >/dev/null 2>&1; then
-		MEDIA_TEST_NETNS=1 exec unshare --net sh -c \
-			'ip link set lo up && exec sh "$0" "$@"' "$0" "$@"
-	fi
-	MEDIA_TEST_NETNS=none
-fi
+# A network namespace with only lo: ICE must find nothing else.
+. "$SIPWS_SOURCE/tests/lib/netns.sh"
 . "$SIPWS_SOURCE/tests/lib/test-lib.sh"
 
-[ "$MEDIA_TEST_NETNS" = 1 ] ||
-	test_skip_all 'needs root, unshare(1) and ip(8) for a loopback-only network namespace'
+[ "$MEDIA_TEST_NETNS" = 1 ] || test_skip_all "$MEDIA_TEST_NETNS_WHY"
 command -v sox >/dev/null 2>&1 || test_skip_all 'sox(1) is missing'
 
 . "$SIPWS_SOURCE/tests/lib/kamailio.sh"
@@ -50,6 +41,30 @@ field() {
 dtmf_heard() {
 	grep "\"event\":\"dtmf_received\".*\"transport\":\"$2\"" "$(browser_events "$1")" |
 		sed 's/.*"tone":"\([^"]*\)".*/\1/' | tr -d "\n"
+}
+
+# dtmf_expect NAME TRANSPORT TONES: wait until NAME heard each of TONES
+# over TRANSPORT, in that order.
+dtmf_expect() {
+	de_rest=$3
+	while [ -n "$de_rest" ]; do
+		browser_expect "$1" dtmf_received tone="${de_rest%"${de_rest#?}"}" \
+			transport="$2" >/dev/null || return 1
+		de_rest=${de_rest#?}
+	done
+}
+
+# alice_holds hold|unhold DIRECTION: alice (the caller of call c1) sends
+# the command, bob gets a re-INVITE whose offer asks for DIRECTION, both
+# report it; then alice.hz and bob.hz get what each hears.
+alice_holds() {
+	browser_cmd alice "{\"cmd\":\"$1\"}" &&
+	browser_expect bob reinvite method=INVITE direction="$2" &&
+	browser_expect bob "$1" originator=remote &&
+	browser_expect alice "$1" id=c1 originator=local &&
+	sleep 0.5 &&
+	browser_tone alice >alice.hz &&
+	browser_tone bob >bob.hz
 }
 
 test_expect_success 'two browsers, alice and bob, register over ws://' '
@@ -109,12 +124,8 @@ test_expect_success 'getStats: Opus on loopback, audio decoded and growing on bo
 test_expect_success 'DTMF as RFC 4733 events both ways, heard in order' '
 	browser_dtmf alice "123#" rfc4733 &&
 	browser_dtmf bob "*09D" rfc4733 &&
-	for tone in 1 2 3 "#"; do
-		browser_expect bob dtmf_received tone="$tone" transport=rfc4733 >/dev/null || exit 1
-	done &&
-	for tone in "*" 0 9 D; do
-		browser_expect alice dtmf_received tone="$tone" transport=rfc4733 >/dev/null || exit 1
-	done &&
+	dtmf_expect bob rfc4733 "123#" &&
+	dtmf_expect alice rfc4733 "*09D" &&
 	test "$(dtmf_heard bob rfc4733)" = "123#" &&
 	test "$(dtmf_heard alice rfc4733)" = "*09D"
 '
@@ -122,12 +133,9 @@ test_expect_success 'DTMF as RFC 4733 events both ways, heard in order' '
 test_expect_success 'DTMF as SIP INFO both ways, received in order' '
 	browser_dtmf alice "45A" info &&
 	browser_dtmf bob "67#" info &&
-	for tone in 4 5 A; do
-		browser_expect bob dtmf_received tone="$tone" transport=info duration=100 >/dev/null || exit 1
-	done &&
-	for tone in 6 7 "#"; do
-		browser_expect alice dtmf_received tone="$tone" transport=info >/dev/null || exit 1
-	done &&
+	browser_expect bob dtmf_received tone=4 transport=info duration=100 &&
+	dtmf_expect bob info 5A &&
+	dtmf_expect alice info "67#" &&
 	test "$(dtmf_heard bob info)" = 45A &&
 	test "$(dtmf_heard alice info)" = "67#" &&
 	test "$(dtmf_heard bob rfc4733)" = "123#"
@@ -136,25 +144,13 @@ test_expect_success 'DTMF as SIP INFO both ways, received in order' '
 # JsSIP mutes the microphone on both sides while a call is held (either
 # way): after the re-INVITE each side hears silence.
 test_expect_success 'alice holds (re-INVITE with a=sendonly): both are told, both hear silence' '
-	browser_cmd alice "{\"cmd\":\"hold\"}" &&
-	browser_expect bob reinvite method=INVITE direction=sendonly &&
-	browser_expect bob hold originator=remote &&
-	browser_expect alice hold id=c1 originator=local &&
-	sleep 0.5 &&
-	browser_tone alice >alice.hz &&
-	browser_tone bob >bob.hz &&
+	alice_holds hold sendonly &&
 	test "$(cat alice.hz)" = silence &&
 	test "$(cat bob.hz)" = silence
 '
 
 test_expect_success 'alice unholds (a=sendrecv): both hear each other again' '
-	browser_cmd alice "{\"cmd\":\"unhold\"}" &&
-	browser_expect bob reinvite method=INVITE direction=sendrecv &&
-	browser_expect bob unhold originator=remote &&
-	browser_expect alice unhold id=c1 originator=local &&
-	sleep 0.5 &&
-	browser_tone alice >alice.hz &&
-	browser_tone bob >bob.hz &&
+	alice_holds unhold sendrecv &&
 	between "$(cat alice.hz)" 865 895 &&
 	between "$(cat bob.hz)" 535 565
 '
