@@ -885,6 +885,9 @@ static const char *const media_elements[] = {
 	"valve", "wavenc",
 };
 
+static GThread *media_warm_thread;
+static GMutex media_warm_lock;
+
 static gpointer media_warm(gpointer unused)
 {
 	(void)unused;
@@ -917,11 +920,23 @@ int media_prepare(void)
 				gst_object_unref(f);
 		}
 		if (!result)
-			g_thread_unref(g_thread_new("media-warm", media_warm,
-						    NULL));
+			media_warm_thread =
+				g_thread_new("media-warm", media_warm, NULL);
 		g_once_init_leave(&done, 1);
 	}
 	return result;
+}
+
+void media_prepare_wait(void)
+{
+	GThread *t;
+
+	g_mutex_lock(&media_warm_lock);
+	t = media_warm_thread;
+	media_warm_thread = NULL;
+	g_mutex_unlock(&media_warm_lock);
+	if (t)
+		g_thread_join(t);
 }
 
 int media_alloc(struct media **mp, const struct media_config *cfg,

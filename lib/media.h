@@ -108,6 +108,10 @@ struct media_stats {
  * the background (~0.2 s, up to 1 s under load): call it first thing.
  * Returns 0, or ENOENT when a needed GStreamer plugin is missing. */
 int media_prepare(void);
+/* Wait until the background work media_prepare() started is over (the
+ * certificate made, the plugins loaded): before the process exits, so
+ * that exit's clean-up (OpenSSL's among others) never races it. */
+void media_prepare_wait(void);
 
 /* A session, idle until media_offer() or media_answer(). Copies cfg.
  * Returns 0, EINVAL, ENOMEM, or ENOENT (plugin missing). */

@@ -17,6 +17,7 @@ const char *sip_call_end_name(enum sip_call_end end)
 	case SIP_CALL_END_REJECTED: return "rejected";
 	case SIP_CALL_END_TRANSPORT: return "transport lost";
 	case SIP_CALL_END_SHUTDOWN: return "shutdown";
+	case SIP_CALL_END_ANSWERED: return "answered";
 	}
 	return "unknown";
 }
@@ -133,9 +134,127 @@ int sip_call_reject(struct sip_call *call, unsigned status,
 	return 0;
 }
 
+int sip_call_answer(struct sip_call *call, const char *const *headers,
+		    const char *content_type, const void *body,
+		    size_t body_len)
+{
+	struct sip *sip;
+	struct sipmsg *resp = NULL;
+	char contact[160];
+	int err;
+
+	if (call == NULL || (body_len > 0 && (body == NULL || content_type == NULL)))
+		return EINVAL;
+	if (call->ended || call->tsx == NULL ||
+	    tsx_server_completed(call->tsx))
+		return EALREADY;
+	sip = call->sip;
+	err = sip_reply_new(sip, tsx_server_request(call->tsx), 200, NULL,
+			    call->to_tag, &resp);
+	if (err == 0)
+		err = sipmsg_header_add(resp, "Contact",
+					sip_contact_value(sip, contact,
+							  sizeof(contact)));
+	if (err == 0)
+		err = sipmsg_header_add(resp, "Allow", SIP_ALLOW_DIALOG);
+	if (err == 0 && headers != NULL)
+		err = sip_add_header_lines(resp, headers);
+	if (err == 0 && body_len > 0)
+		err = sipmsg_body_set(resp, content_type, body, body_len);
+	if (err != 0) {
+		sipmsg_free(resp);
+		return err;
+	}
+	call->status = 200;
+	/* ended first: the 2xx ends the transaction from inside the send */
+	call->end = SIP_CALL_END_ANSWERED;
+	call->ended = true;
+	loop_timer_start(&call->t_end, sip->loop, 0, call_end_cb, call);
+	return sip_reply_tsx(sip, call->tsx, resp);
+}
+
 const char *sip_call_call_id(const struct sip_call *call)
 {
 	return call->call_id;
+}
+
+const char *sip_call_to_tag(const struct sip_call *call)
+{
+	return call->to_tag;
+}
+
+/* ---- in-dialog requests: the dialog handler's ------------------------- */
+
+static void server_tsx_end(struct tsx_server *t, int err, void *arg)
+{
+	struct sip_server *srv = arg;
+
+	(void)t;
+	(void)err;
+	srv->t = NULL;
+	if (srv->end_h != NULL)
+		srv->end_h(srv, srv->end_arg);
+	free(srv);
+}
+
+void sip_serve_dialog(struct sip *sip, struct tsx_server *t)
+{
+	struct sip_server *srv = calloc(1, sizeof(*srv));
+
+	if (srv == NULL) {
+		sip_reply_error(sip, t, 500, "Server Internal Error");
+		return;
+	}
+	srv->sip = sip;
+	srv->t = t;
+	tsx_server_set_owner(t, server_tsx_end, srv);
+	if (sip->dialog_h(srv, tsx_server_request(t), sip->dialog_arg))
+		return;
+	/* no dialog of ours: what the core answers without one */
+	tsx_server_set_owner(t, NULL, NULL);
+	free(srv);
+	sip_reply_error(sip, t, 481, "Call/Transaction Does Not Exist");
+}
+
+int sip_server_respond(struct sip_server *srv, struct sipmsg *resp)
+{
+	struct tsx_server *t;
+	struct sip *sip;
+
+	if (srv == NULL || srv->t == NULL) {
+		sipmsg_free(resp);
+		return ENOTCONN;
+	}
+	t = srv->t;
+	sip = srv->sip;
+	if (sipmsg_status(resp) >= 200) {
+		/* a final response ends srv here, without its end handler */
+		tsx_server_set_owner(t, NULL, NULL);
+		free(srv);
+	}
+	return sip_reply_tsx(sip, t, resp);
+}
+
+const struct sipmsg *sip_server_request(const struct sip_server *srv)
+{
+	return srv != NULL && srv->t != NULL ? tsx_server_request(srv->t)
+					     : NULL;
+}
+
+void sip_server_watch(struct sip_server *srv, sip_server_end_h *h, void *arg)
+{
+	srv->end_h = h;
+	srv->end_arg = arg;
+}
+
+int sip_response_new(struct sip *sip, const struct sipmsg *req,
+		     unsigned status, const char *reason, const char *to_tag,
+		     struct sipmsg **respp)
+{
+	if (sip == NULL || req == NULL || respp == NULL)
+		return EINVAL;
+	/* a To tag already there stays (sipmsg_new_reply) */
+	return sip_reply_new(sip, req, status, reason, to_tag, respp);
 }
 
 void sip_serve_invite(struct sip *sip, struct tsx_server *t,

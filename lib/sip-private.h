@@ -110,6 +110,8 @@ struct sip {
 	void *message_arg;
 	sip_call_h *call_h;
 	void *call_arg;
+	sip_dialog_h *dialog_h;
+	void *dialog_arg;
 	sip_trace_h *trace_h;
 	void *trace_arg;
 	struct sip_request *requests;
@@ -151,7 +153,15 @@ void sip_reply_error(struct sip *sip, struct tsx_server *t, int status,
 		     const char *reason);
 int sip_reply_raw_400(struct sip *sip, const char *data, size_t len);
 
+struct sip_server {
+	struct sip *sip;
+	struct tsx_server *t;       /* NULL once the transaction ended */
+	sip_server_end_h *end_h;
+	void *end_arg;
+};
+
 /* sip-call.c */
+void sip_serve_dialog(struct sip *sip, struct tsx_server *t);
 void sip_call_unlink(struct sip_call *call);
 void sip_call_destroy(struct sip_call *call);
 void sip_call_report_end(struct sip_call *call,

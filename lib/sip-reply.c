@@ -161,7 +161,7 @@ void sip_reply_error(struct sip *sip, struct tsx_server *t, int status,
 	switch (status) {
 	case 405:
 	case 501:
-		err = sipmsg_header_add(resp, "Allow", SIP_ALLOW);
+		err = sipmsg_header_add(resp, "Allow", sip->dialog_h != NULL ? SIP_ALLOW_DIALOG : SIP_ALLOW);
 		break;
 	case 415:
 		err = sipmsg_header_add(resp, "Accept", "application/sdp");

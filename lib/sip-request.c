@@ -493,7 +493,8 @@ static void request_on_response(struct tsx_client *t,
 		if (req->used_proxy && sip->proxy != NULL)
 			digest_client_confirm(sip->proxy);
 	}
-	if (req->invite && status >= 200 && status < 300)
+	if (req->invite && status >= 200 && status < 300 &&
+	    sip->dialog_h == NULL)
 		sip_answer_invite_2xx(sip, resp);
 	sip_request_final(req, 0, resp);
 }

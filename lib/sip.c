@@ -289,7 +289,7 @@ static void serve_options(struct sip *sip, struct tsx_server *t)
 		tsx_server_abandon(t);
 		return;
 	}
-	err = sipmsg_header_add(resp, "Allow", SIP_ALLOW);
+	err = sipmsg_header_add(resp, "Allow", sip->dialog_h != NULL ? SIP_ALLOW_DIALOG : SIP_ALLOW);
 	if (err == 0)
 		err = sipmsg_header_add(resp, "Accept",
 					"application/sdp, text/plain, */*");
@@ -418,10 +418,17 @@ static void receive_request(struct sip *sip, struct sipmsg *msg,
 	struct tsx_server *t = NULL;
 	const char *reason = NULL;
 	struct span m = sipmsg_method(msg);
+	struct sipmsg_party to;
 	int err, status = 0;
 
 	sip->stats.requests_received++;
 	err = tsx_layer_request(sip->tsx, msg, &t);
+	if (err == ENOENT && sip->dialog_h != NULL &&
+	    sip->dialog_h(NULL, msg, sip->dialog_arg)) {
+		/* the ACK of a 2xx, for a dialog */
+		sipmsg_free(msg);
+		return;
+	}
 	if (err != 0) {
 		/* absorbed ACK or retransmission, stray ACK, no usable Via */
 		if (err == EBADMSG)
@@ -431,6 +438,11 @@ static void receive_request(struct sip *sip, struct sipmsg *msg,
 		return;
 	}
 	/* msg now belongs to t */
+	if (sip->dialog_h != NULL && !span_eq(m, "CANCEL") &&
+	    sipmsg_to_get(msg, &to) == 0 && to.tag.p != NULL) {
+		sip_serve_dialog(sip, t);
+		return;
+	}
 	if (sip_classify_request(msg, &status, &reason) != 0) {
 		tsx_server_abandon(t);
 		return;
@@ -495,8 +507,11 @@ static void receive(struct sip *sip, const char *data, size_t len)
 		/* a retransmitted or forked 2xx to our INVITE: ACK (and end) it */
 		if (sipmsg_status(msg) >= 200 && sipmsg_status(msg) < 300 &&
 		    sipmsg_cseq_get(msg, &cseq) == 0 &&
-		    span_eq(cseq.method, "INVITE"))
-			sip_answer_invite_2xx(sip, msg);
+		    span_eq(cseq.method, "INVITE")) {
+			if (sip->dialog_h == NULL ||
+			    !sip->dialog_h(NULL, msg, sip->dialog_arg))
+				sip_answer_invite_2xx(sip, msg);
+		}
 		else
 			sip->stats.dropped++;
 	} else if (err != 0) {
@@ -853,6 +868,39 @@ void sip_set_call_handler(struct sip *sip, sip_call_h *h, void *arg)
 {
 	sip->call_h = h;
 	sip->call_arg = arg;
+}
+
+void sip_set_dialog_handler(struct sip *sip, sip_dialog_h *h, void *arg)
+{
+	sip->dialog_h = h;
+	sip->dialog_arg = arg;
+}
+
+int sip_send(struct sip *sip, const struct sipmsg *msg)
+{
+	if (sip == NULL || msg == NULL)
+		return EINVAL;
+	if (!sip->connected)
+		return ENOTCONN;
+	return sip_send_msg(sip, msg);
+}
+
+const char *sip_via_prefix(const struct sip *sip, char *buf, size_t size)
+{
+	snprintf(buf, size, "SIP/2.0/%s %s;rport", sip->secure ? "WSS" : "WS",
+		 sip->via_host);
+	return buf;
+}
+
+bool sip_is_secure(const struct sip *sip)
+{
+	return sip->secure;
+}
+
+const char *sip_contact_value(const struct sip *sip, char *buf, size_t size)
+{
+	snprintf(buf, size, "<%s>", sip->contact_uri);
+	return buf;
 }
 
 int sip_set_gruus(struct sip *sip, const char *pub_gruu, const char *temp_gruu)

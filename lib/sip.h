@@ -127,10 +127,10 @@ enum sip_call_event_type {
 	 * the call rings until the caller cancels it or the application
 	 * rejects it (sip_call_reject, also allowed inside this handler). */
 	SIP_CALL_INCOMING,
-	/* The call is over; the handle is freed after this call. */
+	/* The ringing is over (rejected, cancelled, or answered with
+	 * sip_call_answer: the dialog is then the answerer's); the handle is
+	 * freed after this call. */
 	SIP_CALL_ENDED,
-	/* Reserved for answering with media (a later issue):
-	 * SIP_CALL_ANSWERED, SIP_CALL_CONFIRMED... */
 };
 
 /* Why a call ended (SIP_CALL_ENDED). */
@@ -140,9 +140,10 @@ enum sip_call_end {
 	SIP_CALL_END_REJECTED,       /* sip_call_reject */
 	SIP_CALL_END_TRANSPORT,      /* the WebSocket was lost */
 	SIP_CALL_END_SHUTDOWN,       /* sip_free or sip_stop */
+	SIP_CALL_END_ANSWERED,       /* sip_call_answer: a 2xx was sent */
 };
 /* "cancelled", "answered elsewhere", "rejected", "transport lost",
- * "shutdown". */
+ * "shutdown", "answered". */
 const char *sip_call_end_name(enum sip_call_end end);
 
 struct sip_call_event {
@@ -166,8 +167,64 @@ typedef void(sip_call_h)(const struct sip_call_event *ev, void *arg);
  * EINVAL for a bad status. */
 int sip_call_reject(struct sip_call *call, unsigned status,
 		    const char *reason);
+/* Answer a ringing call: a 200 with the call's To tag, our Contact,
+ * extra header lines (NULL-terminated, may be NULL) and the body (the
+ * SDP answer). From then on the dialog belongs to the caller of this
+ * function (the ACK, BYE and re-INVITEs come to the dialog handler);
+ * SIP_CALL_ENDED (SIP_CALL_END_ANSWERED) follows from the loop. EALREADY,
+ * EINVAL (a body without content type), ENOMEM, ENOTCONN. */
+int sip_call_answer(struct sip_call *call, const char *const *headers,
+		    const char *content_type, const void *body,
+		    size_t body_len);
 /* The INVITE's Call-ID (NUL-terminated copy kept by the call). */
 const char *sip_call_call_id(const struct sip_call *call);
+/* The tag our responses to the INVITE put into To. */
+const char *sip_call_to_tag(const struct sip_call *call);
+/* The Contact value our 1xx and 2xx carry ("<sip:...;transport=ws>"). */
+const char *sip_contact_value(const struct sip *sip, char *buf, size_t size);
+
+/* ---- dialogs (call.h plugs in here) ------------------------------------ */
+
+/* An incoming request waiting for its final response. */
+struct sip_server;
+
+/* A message for the dialogs: a request with a To tag (srv set: answer it
+ * with sip_server_respond, now or later), an ACK that matched no
+ * transaction (the ACK of a 2xx; srv NULL), or a 2xx to an INVITE that
+ * matched no client transaction (retransmitted or forked; srv NULL).
+ * Return true when a dialog took it; false: the core does what it does
+ * without a dialog handler (481, the ACK dropped, the 2xx ACKed and hung
+ * up). msg is valid during the call. */
+typedef bool(sip_dialog_h)(struct sip_server *srv, const struct sipmsg *msg,
+			   void *arg);
+/* With a dialog handler, the 2xx to an INVITE sent with sip_request_send
+ * is the request handler's to acknowledge (sip_send) and no longer ACKed
+ * and hung up by the core; the methods of SIP_ALLOW_DIALOG are served. */
+void sip_set_dialog_handler(struct sip *sip, sip_dialog_h *h, void *arg);
+#define SIP_ALLOW_DIALOG SIP_ALLOW ", INFO, UPDATE"
+
+/* Answer srv (ownership of resp passes, also on error); a final response
+ * ends srv. ENOTCONN when its transaction is gone. */
+int sip_server_respond(struct sip_server *srv, struct sipmsg *resp);
+/* The request (valid until the final response). */
+const struct sipmsg *sip_server_request(const struct sip_server *srv);
+/* The transaction ended without a final response from us (the
+ * transport was lost, sip_stop): h is called and srv is freed after. */
+typedef void(sip_server_end_h)(struct sip_server *srv, void *arg);
+void sip_server_watch(struct sip_server *srv, sip_server_end_h *h,
+		      void *arg);
+/* A response to req: status, reason (NULL: the standard phrase), the To
+ * tag (NULL: req's, or a new one when req has none), Server header. */
+int sip_response_new(struct sip *sip, const struct sipmsg *req,
+		     unsigned status, const char *reason, const char *to_tag,
+		     struct sipmsg **respp);
+/* Send msg as it is, without a transaction (the ACK of a 2xx). */
+int sip_send(struct sip *sip, const struct sipmsg *msg);
+/* The Via our requests start with, without branch: "SIP/2.0/WSS
+ * x.invalid;rport" (buf of 64 bytes is enough). */
+const char *sip_via_prefix(const struct sip *sip, char *buf, size_t size);
+/* Is the connection wss:// (DIALOG_SECURE_TRANSPORT)? */
+bool sip_is_secure(const struct sip *sip);
 
 /* ---- outgoing requests -------------------------------------------------- */
 

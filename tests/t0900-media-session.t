@@ -13,14 +13,8 @@ GStreamer nor GLib.'
 
 # A network namespace with only lo: ICE must find nothing else. The
 # script runs itself again inside one (root needed).
-if [ -z "${MEDIA_TEST_NETNS:-}" ]; then
-	if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1 &&
-	   command -v ip >/dev/null 2>&1; then
-		MEDIA_TEST_NETNS=1 exec unshare --net sh -c \
-			'ip link set lo up && exec sh "$0" "$@"' "$0" "$@"
-	fi
-	MEDIA_TEST_NETNS=none
-fi
+. "$SIPWS_SOURCE/tests/lib/media.sh"
+media_netns "$0" "$@"
 . "$SIPWS_SOURCE/tests/lib/test-lib.sh"
 
 [ "$MEDIA_TEST_NETNS" = 1 ] ||
@@ -36,26 +30,8 @@ gst-inspect-1.0 webrtcbin >/dev/null 2>&1 ||
 # that tests/lsan.supp can tell GLib's constructor-time tables apart.
 ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export ASAN_OPTIONS
-
-# The strongest frequency of a recording (sox's spectrum summed over the
-# file, 11.7 Hz bins at 48 kHz: a click or a gap does not move it, as it
-# moves a zero-crossing count), and its length. Raw files are s16le 48 kHz
-# mono: wav_freq -t raw -r 48000 -e signed -b 16 -c 1 FILE.
-wav_freq() {
-	sox "$@" -n stat -freq 2>&1 |
-		awk 'NF == 2 && $1 > 0 { p[$1] += $2 }
-		     END { for (f in p) if (p[f] > max) { max = p[f]; best = f }
-			   print best }'
-}
-wav_length() {
-	sox "$@" -n stat 2>&1 | sed -n 's/^Length (seconds): *//p'
-}
+# Raw files are s16le 48 kHz mono.
 RAW="-t raw -r 48000 -e signed -b 16 -c 1"
-# between VALUE LOW HIGH
-between() {
-	awk -v v="$1" -v lo="$2" -v hi="$3" \
-		'BEGIN { if (v == "" || v < lo || v > hi) { print "not in [" lo ", " hi "]: " v; exit 1 } }'
-}
 
 test_expect_success 'sip-msg loads neither GStreamer nor GLib' '
 	ldd "$SIPWS_BUILD/bin/sip-msg" >ldd &&
@@ -222,22 +198,8 @@ fi
 # coturn on loopback, relaying to loopback peers only; the namespace's
 # ports are all free (nothing else runs in it).
 TURN_PORT=3478
-test_expect_success 'coturn starts' '
-	turnserver -n --listening-ip=127.0.0.1 --relay-ip=127.0.0.1 \
-		--listening-port=$TURN_PORT --min-port=49152 --max-port=49252 \
-		--lt-cred-mech --user=sipws:secret --realm=sipws.invalid \
-		--allow-loopback-peers --no-tls --no-dtls --no-cli \
-		--denied-peer-ip=0.0.0.0-126.255.255.255 \
-		--denied-peer-ip=128.0.0.0-255.255.255.255 \
-		--pidfile="$PWD/turn.pid" --log-file=stdout --simple-log \
-		>turn.log 2>&1 &
-	echo $! >"$TRASH/turn.job" &&
-	i=0 &&
-	while ! grep -q "Relay ports initialization done" turn.log; do
-		i=$((i + 1)) && test $i -lt 50 && sleep 0.1 || return 1
-	done
-'
-test_when_finished 'kill $(cat "$TRASH/turn.job")'
+test_expect_success 'coturn starts' 'turn_start $TURN_PORT'
+test_when_finished turn_stop
 
 for transport in udp tcp; do
 	case $transport in

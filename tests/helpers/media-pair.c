@@ -436,6 +436,7 @@ int main(int argc, char **argv)
 	print_stats(&b);
 	media_free(a.m);
 	media_free(b.m);
+	media_prepare_wait();
 	g_main_loop_unref(main_loop);
 	getrusage(RUSAGE_SELF, &ru);
 	fprintf(stderr, "media-pair: cpu %.2f s user+sys, max rss %ld KiB\n",
