@@ -7,11 +7,14 @@ INFO, the caller holds and unholds, either side hangs up, a 486 and a
 CANCEL end calls before the answer. Inside a loopback-only network
 namespace.'
 
-# A network namespace with only lo: ICE must find nothing else.
-. "$SIPWS_SOURCE/tests/lib/netns.sh"
+# A network namespace with only lo: ICE must find nothing else. The
+# script runs itself again inside one (root needed).
+. "$SIPWS_SOURCE/tests/lib/media.sh"
+media_netns "$0" "$@"
 . "$SIPWS_SOURCE/tests/lib/test-lib.sh"
 
-[ "$MEDIA_TEST_NETNS" = 1 ] || test_skip_all "$MEDIA_TEST_NETNS_WHY"
+[ "$MEDIA_TEST_NETNS" = 1 ] ||
+	test_skip_all 'needs root, unshare(1) and ip(8) for a loopback-only network namespace'
 command -v sox >/dev/null 2>&1 || test_skip_all 'sox(1) is missing'
 
 . "$SIPWS_SOURCE/tests/lib/kamailio.sh"
@@ -24,12 +27,6 @@ kamailio_start
 sox -n -r 48000 -c 1 -b 16 alice.wav synth 10 sine 550 vol 0.5 &&
 sox -n -r 48000 -c 1 -b 16 bob.wav synth 10 sine 880 vol 0.5 ||
 	test_skip_all 'sox cannot make the tone files'
-
-# between VALUE LOW HIGH
-between() {
-	awk -v v="$1" -v lo="$2" -v hi="$3" \
-		'BEGIN { if (v == "" || v !~ /^[0-9.]+$/ || v < lo || v > hi) { print "not in [" lo ", " hi "]: " v; exit 1 } }'
-}
 
 # field NAME FILE: a field of the one event line in FILE.
 field() {
