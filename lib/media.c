@@ -353,7 +353,7 @@ static int media_renegotiate(struct media *m, GstSDPMessage *sdp, bool offer,
 		media_direct(m, m->dir_offered & dir_complement(remote));
 		return 0;
 	}
-	text = media_sdp_redirect(m, dir_complement(remote) & media_want(m));
+	text = media_sdp_redirect(m, dir_complement(remote) & media_want(m), true);
 	if (!text)
 		return EPROTO;
 	media_direct(m, dir_complement(remote) & media_want(m));
@@ -703,7 +703,7 @@ int media_hold(struct media *m, bool hold)
 		return EINVAL;
 	m->hold = hold;
 	m->dir_offered = media_want(m);
-	text = media_sdp_redirect(m, m->dir_offered);
+	text = media_sdp_redirect(m, m->dir_offered, false);
 	if (!text)
 		return EPROTO;
 	m->reoffer_pending = true;

@@ -29,22 +29,9 @@ export ASAN_OPTIONS
 
 kamailio_start
 
-build_rel=${SIPWS_BUILD#"$SIPWS_SOURCE"/}
-root="$TRASH/root"
 UA_CALL="$TRASH/ua-call"
 test_expect_success 'the call program builds against the installed tree' '
-	make -s -C "$SIPWS_SOURCE" install BUILD="$build_rel" \
-		DESTDIR="$root" PREFIX=/usr/local >install.out 2>&1 &&
-	case "$SIPWS_BUILD" in
-	*sanitize*) san="-fsanitize=address,undefined" ;;
-	*) san= ;;
-	esac &&
-	pc() {
-		PKG_CONFIG_PATH="$root/usr/local/lib/pkgconfig" \
-			pkg-config "$@" sipws | sed "s|/usr/local|$root/usr/local|g"
-	} &&
-	cc $san $(pc --cflags) -o "$UA_CALL" \
-		"$SIPWS_SOURCE/tests/programs/ua-call.c" $(pc --libs)
+	ua_call_build
 '
 test -x "$UA_CALL" || test_skip_all 'the call program did not build'
 

@@ -20,6 +20,10 @@
 #                           allocation); inside a test body, with
 #                           test_when_finished turn_stop at the top level
 #   turn_stop               stop it
+#   ua_call_build           build tests/programs/ua-call.c as an outside
+#                           program would: make install into $TRASH/root,
+#                           then cc with pkg-config's sipws flags (ASan and
+#                           UBSan under SANITIZE=1) into $TRASH/ua-call
 media_netns() {
 	if [ -z "${MEDIA_TEST_NETNS:-}" ]; then
 		if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1 &&
@@ -68,4 +72,21 @@ turn_start() {
 turn_stop() {
 	[ -f "$TRASH/turn.job" ] && kill "$(cat "$TRASH/turn.job")" 2>/dev/null
 	rm -f "$TRASH/turn.job"
+}
+
+ua_call_build() {
+	_root="$TRASH/root"
+	make -s -C "$SIPWS_SOURCE" install BUILD="${SIPWS_BUILD#"$SIPWS_SOURCE"/}" \
+		DESTDIR="$_root" PREFIX=/usr/local >"$TRASH/install.out" 2>&1 || return 1
+	case "$SIPWS_BUILD" in
+	*sanitize*) _san="-fsanitize=address,undefined" ;;
+	*) _san= ;;
+	esac
+	_pc() {
+		PKG_CONFIG_PATH="$_root/usr/local/lib/pkgconfig" \
+			pkg-config "$@" sipws | sed "s|/usr/local|$_root/usr/local|g"
+	}
+	# shellcheck disable=SC2046
+	cc $_san $(_pc --cflags) -o "$TRASH/ua-call" \
+		"$SIPWS_SOURCE/tests/programs/ua-call.c" $(_pc --libs)
 }
