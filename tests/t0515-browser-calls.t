@@ -40,17 +40,6 @@ dtmf_heard() {
 		sed 's/.*"tone":"\([^"]*\)".*/\1/' | tr -d "\n"
 }
 
-# dtmf_expect NAME TRANSPORT TONES: wait until NAME heard each of TONES
-# over TRANSPORT, in that order.
-dtmf_expect() {
-	de_rest=$3
-	while [ -n "$de_rest" ]; do
-		browser_expect "$1" dtmf_received tone="${de_rest%"${de_rest#?}"}" \
-			transport="$2" >/dev/null || return 1
-		de_rest=${de_rest#?}
-	done
-}
-
 # alice_holds hold|unhold DIRECTION: alice (the caller of call c1) sends
 # the command, bob gets a re-INVITE whose offer asks for DIRECTION, both
 # report it; then alice.hz and bob.hz get what each hears.
@@ -121,8 +110,8 @@ test_expect_success 'getStats: Opus on loopback, audio decoded and growing on bo
 test_expect_success 'DTMF as RFC 4733 events both ways, heard in order' '
 	browser_dtmf alice "123#" rfc4733 &&
 	browser_dtmf bob "*09D" rfc4733 &&
-	dtmf_expect bob rfc4733 "123#" &&
-	dtmf_expect alice rfc4733 "*09D" &&
+	browser_dtmf_expect bob rfc4733 "123#" &&
+	browser_dtmf_expect alice rfc4733 "*09D" &&
 	test "$(dtmf_heard bob rfc4733)" = "123#" &&
 	test "$(dtmf_heard alice rfc4733)" = "*09D"
 '
@@ -131,8 +120,8 @@ test_expect_success 'DTMF as SIP INFO both ways, received in order' '
 	browser_dtmf alice "45A" info &&
 	browser_dtmf bob "67#" info &&
 	browser_expect bob dtmf_received tone=4 transport=info duration=100 &&
-	dtmf_expect bob info 5A &&
-	dtmf_expect alice info "67#" &&
+	browser_dtmf_expect bob info 5A &&
+	browser_dtmf_expect alice info "67#" &&
 	test "$(dtmf_heard bob info)" = 45A &&
 	test "$(dtmf_heard alice info)" = "67#" &&
 	test "$(dtmf_heard bob rfc4733)" = "123#"

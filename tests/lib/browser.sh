@@ -61,6 +61,9 @@
 #                                  packetsSent, roundTripTime, codec, ...)
 #   browser_dtmf NAME TONES [rfc4733|info]  send TONES, wait until the last
 #                                  one went out
+#   browser_dtmf_expect NAME TRANSPORT TONES  wait until NAME received each
+#                                  of TONES over TRANSPORT (rfc4733, info),
+#                                  in that order
 #   browser_hangup NAME            hang up (BYE, CANCEL, or 480 unanswered),
 #                                  wait for NAME's call_ended or call_failed
 #
@@ -417,6 +420,15 @@ browser_dtmf() {
 		b_tone=${b_rest%"${b_rest#?}"}
 		b_rest=${b_rest#?}
 		browser_expect "$1" dtmf_sent id="$b_id" tone="$b_tone" >/dev/null || return 1
+	done
+}
+
+browser_dtmf_expect() {
+	b_rest=$3
+	while [ -n "$b_rest" ]; do
+		browser_expect "$1" dtmf_received tone="${b_rest%"${b_rest#?}"}" \
+			transport="$2" >/dev/null || return 1
+		b_rest=${b_rest#?}
 	done
 }
 
