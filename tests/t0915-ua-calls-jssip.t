@@ -69,14 +69,6 @@ lib_expect() {
 field() {
 	browser_field "$1" <"$2"
 }
-dtmf_expect() {
-	de_rest=$3
-	while [ -n "$de_rest" ]; do
-		browser_expect "$1" dtmf_received tone="${de_rest%"${de_rest#?}"}" \
-			transport="$2" >/dev/null || return 1
-		de_rest=${de_rest#?}
-	done
-}
 
 test_expect_success 'JsSIP registers bob, its microphone an 880 Hz tone' '
 	browser_start --fake-audio bob.wav bob &&
@@ -113,7 +105,7 @@ test_expect_success 'getStats: the browser decodes Opus from the library, growin
 '
 
 test_expect_success 'RFC 4733 DTMF from the library, heard by the browser in order' '
-	dtmf_expect bob rfc4733 "159#"
+	browser_dtmf_expect bob rfc4733 "159#"
 '
 
 test_expect_success 'DTMF from the browser: INFO and RFC 4733, reported in order' '
