@@ -171,10 +171,13 @@ test_expect_success 'the library hangs up after 5 s: the browser sees the BYE' '
 # takes them with refresher=uac, and JsSIP refreshes by UPDATE after 45 s,
 # answered 200 with the interval; the call stays up.
 test_expect_success 'session timers as JsSIP negotiates them: refreshed by UPDATE' '
+	browser_start carol &&
+	browser_cmd carol "{\"cmd\":\"register\",\"uri\":\"sip:carol@127.0.0.1\",\"password\":\"$KAM_CAROL_PASSWORD\",\"ws\":\"$KAM_WS_URL\",\"config\":{\"session_timers\":true}}" &&
+	browser_expect carol registered &&
 	lib --trace --seconds 50 &&
-	browser_call bob sip:alice@127.0.0.1 "\"id\":\"c4\"" &&
-	browser_expect bob call_confirmed id=c4 &&
-	browser_expect -t 60 bob call_ended id=c4 originator=remote &&
+	browser_call carol sip:alice@127.0.0.1 "\"id\":\"c4\"" &&
+	browser_expect carol call_confirmed id=c4 &&
+	browser_expect -t 60 carol call_ended id=c4 originator=remote &&
 	lib_wait 0 &&
 	tr -d "\r" <lib.err >trace &&
 	sed -n "/^received:/,/^\$/p" trace | grep -m1 "^Session-Expires:" >se.invite &&
