@@ -207,10 +207,16 @@ static void pair_measure(struct pair *p, unsigned measure_ms,
 		check_set(r, CHECK_FAIL, "no statistics");
 		return;
 	}
-	/* RTCP's first report may come later than that (2.5 s on average). */
-	for (int i = 0; i < 20 && a1.rtt_ms < 0 && !p->err; i++) {
+	/* RTCP's first report may come later than that (2.5 s on average,
+	 * each interval randomised 0.5-1.5 times 5 s): either side's round
+	 * trip, within 10 s. */
+	if (a1.rtt_ms < 0)
+		a1.rtt_ms = b1.rtt_ms;
+	for (int i = 0; i < 40 && a1.rtt_ms < 0 && !p->err; i++) {
 		pair_wait(p, 250);
 		if (media_stats_get(p->a, &st) == 0)
+			a1.rtt_ms = st.rtt_ms;
+		if (a1.rtt_ms < 0 && media_stats_get(p->b, &st) == 0)
 			a1.rtt_ms = st.rtt_ms;
 	}
 	/* Per direction: the mean of what each side received. */
