@@ -28,7 +28,7 @@ PROVE_JOBS ?= 2
 # media session (lib/media*.c) needs GStreamer: libsipws.a is an archive
 # and we link with --as-needed, so a tool that does not call media_*
 # carries neither GStreamer nor GLib (t0900 checks sip-msg's ldd).
-MEDIA_PKGS := gstreamer-1.0 gstreamer-sdp-1.0 gstreamer-webrtc-1.0
+MEDIA_PKGS := gstreamer-1.0 gstreamer-sdp-1.0 gstreamer-webrtc-1.0 nice
 PKGS := openssl libwebsockets glib-2.0 $(MEDIA_PKGS)
 # webrtc-check's suites (lib/check-*.c) also use libnice and libsrtp2
 # directly; only webrtc-check (and the fuzzers, which compile every
