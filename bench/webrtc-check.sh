@@ -40,7 +40,7 @@ run_ms() {
 	done | median
 }
 
-printf 'full default run (system, network, server)  %8s ms  (median of %s)\n' "$(run_ms)" "$runs"
+printf 'full default run (every suite)                %8s ms  (median of %s)\n' "$(run_ms)" "$runs"
 for s in $("$tool" --list-suites); do
 	printf '  --suite %-12s                         %8s ms\n' "$s" "$(run_ms --suite "$s")"
 done
