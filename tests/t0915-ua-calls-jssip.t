@@ -38,7 +38,8 @@ test -x "$UA_CALL" || test_skip_all 'the call program did not build'
 TEST_SHOW_ON_FAILURE="lib.out lib.err"
 
 # lib ARGS...: alice on the library in the background (lib.out, lib.err,
-# its exit status in lib.rc at the end); lib_wait CODE waits for that end.
+# its exit status in lib.rc at the end), her one binding in Kamailio's
+# table; lib_wait CODE waits for that end and for the binding to be gone.
 lib() {
 	rm -f lib.rc lib.out &&
 	(UA_CALL_PASSWORD=$KAM_ALICE_PASSWORD timeout 60 "$UA_CALL" \
@@ -48,7 +49,8 @@ lib() {
 	until grep -q "^registered" lib.out 2>/dev/null; do
 		i=$((i + 1)) && test $i -lt 100 && sleep 0.1 ||
 			{ echo "the library did not register"; return 1; }
-	done
+	done &&
+	kamailio_wait_contacts alice 1 10
 }
 lib_wait() {
 	i=0 &&
@@ -57,6 +59,7 @@ lib_wait() {
 	done &&
 	test "$(cat lib.rc)" = "$1" ||
 		{ echo "the library exited $(cat lib.rc), not $1"; return 1; }
+	kamailio_wait_contacts alice 0 10
 }
 # lib_expect LINE: wait (10 s) for LINE in lib.out
 lib_expect() {
