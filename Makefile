@@ -28,8 +28,13 @@ PROVE_JOBS ?= 2
 # media session (lib/media*.c) needs GStreamer: libsipws.a is an archive
 # and we link with --as-needed, so a tool that does not call media_*
 # carries neither GStreamer nor GLib (t0900 checks sip-msg's ldd).
-MEDIA_PKGS := gstreamer-1.0 gstreamer-sdp-1.0 gstreamer-webrtc-1.0
+MEDIA_PKGS := gstreamer-1.0 gstreamer-sdp-1.0 gstreamer-webrtc-1.0 nice
 PKGS := openssl libwebsockets glib-2.0 $(MEDIA_PKGS)
+# webrtc-check's suites (lib/check-*.c) also use libnice and libsrtp2
+# directly; only webrtc-check (and the fuzzers, which compile every
+# lib/*.c) link them.
+CHECK_PKGS := nice libsrtp2
+CHECK_LDLIBS := $(shell $(PKG_CONFIG) --libs $(CHECK_PKGS) 2>/dev/null)
 
 VERSION := $(shell sed -n 's/^\#define SIPWS_VERSION "\(.*\)"/\1/p' lib/version.h)
 
@@ -43,8 +48,8 @@ CFLAGS   ?= -O2 -g
 # Link only the shared libraries a binary really uses (start-up cost).
 LDFLAGS  += -Wl,--as-needed
 CPPFLAGS += -D_GNU_SOURCE -Ilib
-ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-LDLIBS   += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags $(PKGS) $(CHECK_PKGS) 2>/dev/null)
+LDLIBS   += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
 
 # STATIC_DEPS=1: the tools carry libwebsockets, OpenSSL, libcap and zlib
 # and are not position-independent, so a one-off run skips relocating
@@ -55,7 +60,7 @@ TOOL_LDLIBS  := $(LDLIBS)
 ifeq ($(STATIC_DEPS),1)
 TOOL_LDFLAGS := -no-pie
 TOOL_LDLIBS  := -Wl,-Bstatic -lwebsockets -lssl -lcrypto -lcap -lz \
-		-Wl,-Bdynamic -ldl -pthread
+		-Wl,-Bdynamic -ldl -pthread -lm
 endif
 
 ifeq ($(SANITIZE),1)
@@ -130,6 +135,10 @@ $(BUILD)/bin/%: $(BUILD)/tools/%.o $(TOOL_COMMON_A) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $(TOOL_LDFLAGS) -o $@ $< $(TOOL_COMMON_A) $(LIB_A) $(TOOL_LDLIBS)
 
+# (GStreamer again for STATIC_DEPS=1, whose TOOL_LDLIBS carry none)
+$(BUILD)/bin/webrtc-check: TOOL_LDLIBS += $(CHECK_LDLIBS) \
+	$(shell $(PKG_CONFIG) --libs $(MEDIA_PKGS) 2>/dev/null)
+
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(TAP_OBJ) $(LIB_A)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(TAP_OBJ) $(LIB_A) $(LDLIBS)
@@ -179,7 +188,7 @@ install: all
 	  echo '#endif'; } > '$(DESTDIR)$(INCLUDEDIR)/sipws/sipws.h'
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
-	    -e 's|@PKGS@|$(PKGS)|' sipws.pc.in > '$(DESTDIR)$(LIBDIR)/pkgconfig/sipws.pc'
+	    -e 's|@PKGS@|$(PKGS) $(CHECK_PKGS)|' sipws.pc.in > '$(DESTDIR)$(LIBDIR)/pkgconfig/sipws.pc'
 	for m in $(MAN_PAGES); do \
 		s=$${m##*.}; install -d "$(DESTDIR)$(MANDIR)/man$$s"; \
 		install -m 0644 "$$m" "$(DESTDIR)$(MANDIR)/man$$s/"; done
@@ -199,8 +208,8 @@ fuzzers: $(FUZZERS)
 
 $(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(LIB_SRC) $(wildcard lib/*.h lib/internal/*.h)
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) $(shell $(PKG_CONFIG) --cflags $(PKGS)) \
-		-o $@ $< $(LIB_SRC) $(LDLIBS)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_FLAGS) $(shell $(PKG_CONFIG) --cflags $(PKGS) $(CHECK_PKGS)) \
+		-o $@ $< $(LIB_SRC) $(LDLIBS) $(CHECK_LDLIBS)
 
 fuzz: deps
 	@$(MAKE) --no-print-directory fuzzers

@@ -10,7 +10,9 @@
 #     2.5x /bin/true, wss:// <= 0.45x sipsak, RSS <= 8 MiB); the same for
 #     the tools built with STATIC_DEPS=1 (BENCH_STATIC_BIN); then the
 #     floors under a run (an empty main() without and with the tools'
-#     libraries) and the phases they give;
+#     libraries) and the phases they give; with BENCH_REF_SIPMSG (a
+#     sip-msg built from an earlier commit) that one too, compared with
+#     this build (within 5 %);
 #  2. sip-msg --stream through Kamailio to the same user agent;
 #  3. sip-msg --stream to bench/ws-answer, which answers at once: the
 #     client's own rate, without the proxy's authentication and
@@ -122,6 +124,9 @@ for i in $(seq "$RUNS"); do
 	once sws 0 "$BENCH_STATIC_BIN/sip-msg" -q -c sip-msg.conf bob "$body"
 	once swss 0 "$BENCH_STATIC_BIN/sip-msg" -q -c sip-msg.conf \
 		-s "$KAM_WSS_URL" --ca-file "$KAM_CA" bob "$body"
+	if [ -n "${BENCH_REF_SIPMSG:-}" ]; then
+		once ref 0 "$BENCH_REF_SIPMSG" -q -c sip-msg.conf bob "$body"
+	fi
 done
 row() {
 	printf '  %-42s %8s ms  peak RSS %6s KiB  failed %s\n' "$1" \
@@ -168,6 +173,13 @@ echo "targets (ratios against sipsak and /bin/true of this run):"
 targets ws wss
 echo "the same for STATIC_DEPS=1 (not the default build; for comparison):"
 targets sws swss
+# BENCH_REF_SIPMSG: another build of sip-msg (an earlier commit's), run in
+# the same alternation: calls must not make the signalling tools slower.
+if [ -n "${BENCH_REF_SIPMSG:-}" ]; then
+	printf '  %-42s %8s ms\n' "reference sip-msg, ws://" "$(median ref.runs)"
+	target "ws:// / the reference" "$(div "$(median ws.runs)" "$(median ref.runs)")" \
+		'<=' 1.05
+fi
 # Where a ws:// run's time goes: differences of the medians above (so
 # they add up only roughly). bench/ws-startup.sh splits main() further:
 # connecting and the WebSocket handshake, one request's round trip.

@@ -7,6 +7,7 @@
  * matcher (input split at its first NUL into patterns and topic). Any
  * broken property aborts. */
 #include "loop.h"
+#include "internal/testing.h"
 #include "reg.h"
 #include "sip.h"
 #include "sipmsg.h"

@@ -70,6 +70,7 @@ struct call {
 	/* RFC 4028 */
 	struct invite_session_timer st;
 	struct loop_timer t_refresh, t_expire;
+	struct loop_timer t_ack;        /* our 2xx waits for its ACK */
 	struct sip_request *refresh;
 	char se_value[64];              /* for our next 2xx; "" none */
 	bool se_require;
@@ -113,6 +114,7 @@ static void call_destroy(struct call *c)
 	loop_timer_cancel(&c->t_end);
 	loop_timer_cancel(&c->t_refresh);
 	loop_timer_cancel(&c->t_expire);
+	loop_timer_cancel(&c->t_ack);
 	if (c->refresh != NULL)
 		sip_request_abandon(c->refresh);
 	if (c->invite != NULL)
@@ -193,6 +195,7 @@ static int call_new(struct calls *cs, bool incoming, struct call **cp)
 	loop_timer_init(&c->t_end);
 	loop_timer_init(&c->t_refresh);
 	loop_timer_init(&c->t_expire);
+	loop_timer_init(&c->t_ack);
 	c->next = cs->list;
 	if (cs->list != NULL)
 		cs->list->prev = c;
@@ -637,6 +640,8 @@ static void send_reinvite(struct call *c, const char *sdp)
 	}
 }
 
+static void ack_timeout_cb(void *arg);
+
 /* ---- the media session's events --------------------------------------- */
 
 static void respond_sdp(struct call *c, struct sip_server *srv, const char *sdp)
@@ -706,6 +711,8 @@ static void on_media(const struct media_event *mev, void *arg)
 			}
 			dialog_confirm(c->dialog);
 			c->ack_wanted = true;
+			loop_timer_start(&c->t_ack, ua_loop(c->cs->ua),
+					 64u * 500u, ack_timeout_cb, c);
 			c->phase = PHASE_UP;
 			timers_apply(c, &c->st_next);
 			ev.type = CALL_EVENT_ANSWERED;
@@ -748,6 +755,19 @@ static void on_media(const struct media_event *mev, void *arg)
 		call_end(c, CALL_END_MEDIA, 0, mev->err, mev->reason);
 		break;
 	}
+}
+
+/* No ACK for our 2xx within 64*T1 (RFC 3261 §13.3.1.4, RFC 6026 Timer
+ * L): the session ends with a BYE. */
+static void ack_timeout_cb(void *arg)
+{
+	struct call *c = arg;
+
+	if (!c->ack_wanted || c->phase != PHASE_UP)
+		return;
+	(void)send_bye(c);
+	call_end(c, CALL_END_ERROR, 0, ETIMEDOUT,
+		 "no ACK for our 200 OK within 32 s");
 }
 
 /* ---- incoming calls ---------------------------------------------------- */
@@ -949,6 +969,7 @@ static bool serve_request(struct call *c, struct sip_server *srv,
 
 	if (span_eq(m, "ACK")) {
 		c->ack_wanted = false;
+		loop_timer_cancel(&c->t_ack);
 		return true;
 	}
 	if (dialog_request_receive(c->dialog, req, &status) != 0)

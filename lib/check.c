@@ -1,10 +1,14 @@
 /* webrtc-check's result model; see check.h. */
 #include "check.h"
 
+#include "conf.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static void one_line(char *s)
 {
@@ -68,6 +72,14 @@ void check_report(const struct check_sink *sink, const struct check_result *r)
 		sink->report_h(r, sink->arg);
 }
 
+double check_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
 const char *check_state_name(enum check_state state)
 {
 	switch (state) {
@@ -87,4 +99,59 @@ static int rank(enum check_state s)
 enum check_state check_worst(enum check_state a, enum check_state b)
 {
 	return rank(a) >= rank(b) ? a : b;
+}
+
+int check_config_load(struct check_config *cfg, const struct conf *conf)
+{
+	struct check_turn_server *turn;
+	struct conf_turn_server t;
+	struct conf_ws_server w;
+	const char *const *stun;
+	const char **ws;
+	size_t i, n = 0;
+	bool insecure = false;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (conf_get_list(conf, "stun_servers", &stun, &n) == 0) {
+		cfg->stun_servers = stun;
+		cfg->stun_count = n;
+	}
+	for (n = 0; conf_turn_server(conf, n, &t) == 0; n++)
+		;
+	turn = calloc(n + 1, sizeof(*turn));
+	for (i = 0; turn && i < n; i++) {
+		conf_turn_server(conf, i, &t);
+		turn[i].url = t.url;
+		turn[i].username = t.username;
+		turn[i].password = t.password;
+	}
+	cfg->turn_servers = turn;
+	cfg->turn_count = n;
+	for (n = 0; conf_ws_server(conf, n, &w) == 0; n++)
+		;
+	ws = calloc(n + 1, sizeof(*ws));
+	for (i = 0; ws && i < n; i++) {
+		conf_ws_server(conf, i, &w);
+		ws[i] = w.url;
+	}
+	cfg->ws_servers = ws;
+	cfg->ws_count = n;
+	if (!turn || !ws) {
+		check_config_free(cfg);
+		return ENOMEM;
+	}
+	conf_get_str(conf, "websocket.origin", &cfg->origin);
+	conf_get_str(conf, "tls.ca_file", &cfg->tls_ca_file);
+	conf_get_bool(conf, "tls.insecure", &insecure);
+	cfg->tls_insecure = insecure;
+	return 0;
+}
+
+void check_config_free(struct check_config *cfg)
+{
+	free((void *)cfg->turn_servers);
+	free((void *)cfg->ws_servers);
+	cfg->turn_servers = NULL;
+	cfg->ws_servers = NULL;
+	cfg->turn_count = cfg->ws_count = 0;
 }

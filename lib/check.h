@@ -48,6 +48,56 @@ struct check_sink {
 	void *arg;
 };
 
+/* What the suites check against, from the configuration and the command
+ * line. Every pointer may be NULL with its count 0; strings stay the
+ * caller's. */
+struct check_turn_server {
+	const char *url;      /* turn:host[:port][?transport=udp|tcp], turns: */
+	const char *username; /* NULL: no credentials */
+	const char *password;
+};
+
+struct check_config {
+	const char *const *stun_servers; /* stun:host[:port] */
+	size_t stun_count;
+	const struct check_turn_server *turn_servers;
+	size_t turn_count;
+	const char *const *ws_servers;   /* ws:// or wss:// URLs */
+	size_t ws_count;
+	const char *origin;              /* websocket.origin, NULL for none */
+	const char *tls_ca_file;         /* NULL: the system's CAs */
+	bool tls_insecure;
+	unsigned timeout_ms;             /* per network step; 0: 5000 */
+	/* The device suites: a device by name or description; NULL: the
+	 * default (the first camera). */
+	const char *audio_device;        /* microphone */
+	const char *video_device;        /* camera */
+	const char *output_device;       /* speakers */
+	bool play_tone;                  /* speakers: a 1 s 440 Hz tone */
+	/* ICE gathers only on these local addresses (libnice's
+	 * add-local-ip-address, needed for loopback); none: on every
+	 * interface but loopback, as the media session does. */
+	const char *const *ice_addresses;
+	size_t ice_address_count;
+};
+
+#define CHECK_TIMEOUT_MS 5000
+
+struct conf;
+/* cfg from the configuration: stun_servers, turn_servers (credentials
+ * resolved as conf_turn_server resolves them), websocket.servers,
+ * websocket.origin, tls.ca_file and tls.insecure; the rest zero. The
+ * strings stay conf's. 0 or ENOMEM. */
+int check_config_load(struct check_config *cfg, const struct conf *conf);
+/* Free what check_config_load allocated (not the strings). */
+void check_config_free(struct check_config *cfg);
+
+/* A suite: runs its checks one after another, each reported through sink
+ * as it is decided. Returns 0, or an errno value when the suite could not
+ * run at all (ENOMEM); failed checks are results, not errors. */
+typedef int(check_suite_run)(const struct check_config *cfg,
+			     const struct check_sink *sink);
+
 /* A fresh result named by a printf format (truncated to fit). */
 void check_init(struct check_result *r, const char *suite, const char *fmt,
 		...) __attribute__((format(printf, 3, 4)));
@@ -61,6 +111,9 @@ int check_figure_add(struct check_result *r, const char *name, double value,
 /* Tell the sink a check starts, and report it. */
 void check_start(const struct check_sink *sink, const struct check_result *r);
 void check_report(const struct check_sink *sink, const struct check_result *r);
+
+/* Milliseconds of a monotonic clock, for timing checks. */
+double check_now_ms(void);
 
 /* "pass", "warn", "fail", "skip". */
 const char *check_state_name(enum check_state state);

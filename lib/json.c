@@ -210,6 +210,28 @@ void json_int(struct json *j, long long v)
 	json_after_value(j);
 }
 
+void json_double(struct json *j, double v)
+{
+	char num[48];
+	int n;
+
+	if (v != v || v > 1e300 || v < -1e300) {
+		json_null(j); /* NaN and infinities are not JSON */
+		return;
+	}
+	/* At most three decimals, trailing zeros dropped: 12.5, 3, -0.125 */
+	n = snprintf(num, sizeof(num), "%.3f", v);
+	while (n > 0 && num[n - 1] == '0')
+		n--;
+	if (n > 0 && num[n - 1] == '.')
+		n--;
+	if (n == 2 && num[0] == '-' && num[1] == '0')
+		num[0] = '0', n = 1;
+	json_separate(j);
+	json_put(j, num, (size_t)n);
+	json_after_value(j);
+}
+
 void json_bool(struct json *j, bool v)
 {
 	json_separate(j);

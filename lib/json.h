@@ -34,6 +34,9 @@ void json_key(struct json *j, const char *key);
 void json_string(struct json *j, struct span s);
 void json_cstring(struct json *j, const char *s); /* NULL writes null */
 void json_int(struct json *j, long long v);
+/* At most three decimals, trailing zeros dropped; NaN and infinities
+ * write null. */
+void json_double(struct json *j, double v);
 void json_bool(struct json *j, bool v);
 void json_null(struct json *j);
 

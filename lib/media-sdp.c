@@ -324,9 +324,52 @@ const char *media_sdp_ufrag(const GstSDPMessage *sdp)
 
 /* Our current local description with the audio direction dir and the
  * next o= version: the text of a re-offer or of an answer to one. */
-char *media_sdp_redirect(struct media *m, unsigned dir)
+/* The a=setup value of a description: its first audio section's, else
+ * the session level's; NULL when absent. */
+static const gchar *sdp_setup(const GstSDPMessage *sdp)
 {
-	GstWebRTCSessionDescription *desc = NULL;
+	const GstSDPMedia *audio = sdp_first_audio(sdp);
+	const gchar *v = audio ? gst_sdp_media_get_attribute_val(audio, "setup")
+			       : NULL;
+
+	return v ? v : gst_sdp_message_get_attribute_val(sdp, "setup");
+}
+
+/* An answer built from our offer says actpass: the DTLS role is settled
+ * (RFC 8842 §5.5), so the answer takes the complement of the peer's. */
+static void sdp_setup_settle(GstSDPMessage *sdp, const gchar *remote)
+{
+	const gchar *ours = g_strcmp0(remote, "passive") ? "passive" : "active";
+
+	for (guint i = 0; i < gst_sdp_message_medias_len(sdp); i++) {
+		GstSDPMedia *media = (GstSDPMedia *)gst_sdp_message_get_media(sdp, i);
+
+		for (guint a = gst_sdp_media_attributes_len(media); a-- > 0;) {
+			const GstSDPAttribute *attr =
+				gst_sdp_media_get_attribute(media, a);
+			GstSDPAttribute repl;
+
+			if (strcmp(attr->key, "setup") ||
+			    g_strcmp0(attr->value, "actpass"))
+				continue;
+			gst_sdp_attribute_set(&repl, "setup", ours);
+			gst_sdp_media_replace_attribute(media, a, &repl);
+		}
+	}
+	for (guint a = gst_sdp_message_attributes_len(sdp); a-- > 0;) {
+		const GstSDPAttribute *attr = gst_sdp_message_get_attribute(sdp, a);
+		GstSDPAttribute repl;
+
+		if (strcmp(attr->key, "setup") || g_strcmp0(attr->value, "actpass"))
+			continue;
+		gst_sdp_attribute_set(&repl, "setup", ours);
+		gst_sdp_message_replace_attribute(sdp, a, &repl);
+	}
+}
+
+char *media_sdp_redirect(struct media *m, unsigned dir, bool answer)
+{
+	GstWebRTCSessionDescription *desc = NULL, *remote = NULL;
 	const GstSDPOrigin *o;
 	GstSDPMessage *sdp;
 	GstSDPMedia *audio;
@@ -337,6 +380,12 @@ char *media_sdp_redirect(struct media *m, unsigned dir)
 	if (!desc)
 		return NULL;
 	gst_sdp_message_copy(desc->sdp, &sdp);
+	if (answer && desc->type == GST_WEBRTC_SDP_TYPE_OFFER) {
+		g_object_get(m->webrtc, "remote-description", &remote, NULL);
+		sdp_setup_settle(sdp, remote ? sdp_setup(remote->sdp) : NULL);
+		if (remote)
+			gst_webrtc_session_description_free(remote);
+	}
 	gst_webrtc_session_description_free(desc);
 	audio = sdp_first_audio(sdp);
 	for (guint a = audio ? gst_sdp_media_attributes_len(audio) : 0;

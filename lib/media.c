@@ -12,6 +12,7 @@
 #include <gst/gst.h>
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
+#include <nice/agent.h>
 
 #include "media.h"
 #include "internal/media-session.h"
@@ -353,7 +354,7 @@ static int media_renegotiate(struct media *m, GstSDPMessage *sdp, bool offer,
 		media_direct(m, m->dir_offered & dir_complement(remote));
 		return 0;
 	}
-	text = media_sdp_redirect(m, dir_complement(remote) & media_want(m));
+	text = media_sdp_redirect(m, dir_complement(remote) & media_want(m), true);
 	if (!text)
 		return EPROTO;
 	media_direct(m, dir_complement(remote) & media_want(m));
@@ -703,7 +704,7 @@ int media_hold(struct media *m, bool hold)
 		return EINVAL;
 	m->hold = hold;
 	m->dir_offered = media_want(m);
-	text = media_sdp_redirect(m, m->dir_offered);
+	text = media_sdp_redirect(m, m->dir_offered, false);
 	if (!text)
 		return EPROTO;
 	m->reoffer_pending = true;
@@ -965,6 +966,64 @@ int media_alloc(struct media **mp, const struct media_config *cfg,
 	return 0;
 }
 
+/* TURN allocations are given back before the agent goes (otherwise
+ * libnice warns on stderr about "alive TURN refreshes" and the server
+ * keeps them until they expire): nice_agent_close_async on webrtcbin's
+ * agent, waited for at most 500 ms. Its result comes through the caller's
+ * thread-default context: a private one, pushed for the wait, so that
+ * nothing else of the caller's loop runs from inside media_free. */
+static void media_agent_closed(GObject *agent, GAsyncResult *res, gpointer p)
+{
+	(void)agent;
+	(void)res;
+	*(bool *)p = true;
+}
+
+static gboolean media_agent_close_timeout(gpointer p)
+{
+	*(bool *)p = true;
+	return G_SOURCE_REMOVE;
+}
+
+static void media_agent_close(struct media *m)
+{
+	GObject *ice = NULL, *agent = NULL;
+	GMainContext *ctx;
+	GSource *timer;
+	bool *done, timed_out = false;
+
+	if (!m->webrtc || !m->cfg.ice_server_count)
+		return;
+	g_object_get(m->webrtc, "ice-agent", &ice, NULL);
+	if (ice && g_object_class_find_property(G_OBJECT_GET_CLASS(ice),
+						"agent"))
+		g_object_get(ice, "agent", &agent, NULL);
+	if (agent && NICE_IS_AGENT(agent)) {
+		/* leaked on a timeout: the result may still come */
+		done = g_new0(bool, 1);
+		ctx = g_main_context_new();
+		g_main_context_push_thread_default(ctx);
+		nice_agent_close_async(NICE_AGENT(agent), media_agent_closed,
+				       done);
+		timer = g_timeout_source_new(500);
+		g_source_set_callback(timer, media_agent_close_timeout,
+				      &timed_out, NULL);
+		g_source_attach(timer, ctx);
+		while (!*done && !timed_out)
+			g_main_context_iteration(ctx, TRUE);
+		g_source_destroy(timer);
+		g_source_unref(timer);
+		g_main_context_pop_thread_default(ctx);
+		g_main_context_unref(ctx);
+		if (*done)
+			g_free(done);
+	}
+	if (agent)
+		g_object_unref(agent);
+	if (ice)
+		g_object_unref(ice);
+}
+
 void media_free(struct media *m)
 {
 	if (!m)
@@ -976,6 +1035,8 @@ void media_free(struct media *m)
 		g_source_remove(m->connect_timer);
 	if (m->pipe) {
 		media_io_finish(m);
+		gst_element_set_state(m->pipe, GST_STATE_PAUSED);
+		media_agent_close(m);
 		gst_element_set_state(m->pipe, GST_STATE_NULL);
 		if (m->bus_watch)
 			g_source_remove(m->bus_watch);

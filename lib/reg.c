@@ -1,6 +1,7 @@
 /* Registration client: REGISTER with refresh, re-registration after the
  * transport comes back, unregistration, queries, 423 handling, GRUUs. */
 #include "reg.h"
+#include "internal/testing.h"
 #include "tsx.h"
 
 #include <errno.h>

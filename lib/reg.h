@@ -141,15 +141,4 @@ uint32_t reg_expires(const struct reg *r);
 const char *reg_pub_gruu(const struct reg *r);
 const char *reg_temp_gruu(const struct reg *r);
 
-/* The refresh delay in milliseconds for a granted expiry (see the header
- * comment); r is a random number in [0, 1). Public for the tests. */
-uint64_t reg_refresh_ms(uint32_t expires, double r);
-/* The delay in milliseconds before another try after a failed REGISTER:
- * the Retry-After when the response has one (seconds, 0 read as 1, at
- * most REG_MAX_RETRY_AFTER), else retry_secs (0: 30) but at most half of
- * left_ms, what our binding has left (0: none), and at least 1 s. Public
- * for the tests. */
-uint64_t reg_retry_ms(unsigned retry_secs, bool has_retry_after,
-		      uint32_t retry_after, uint64_t left_ms);
-
 #endif

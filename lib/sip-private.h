@@ -8,6 +8,7 @@
 
 #include "sip.h"
 #include "tsx.h"
+#include "internal/testing.h"
 
 
 #define SIP_MAX_CHALLENGES 8     /* WWW-/Proxy-Authenticate values looked at */

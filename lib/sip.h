@@ -407,25 +407,4 @@ int sip_instance_id_load(const char *state_dir, const char *profile,
 /* Is text a UUID (8-4-4-4-12 hex digits)? */
 bool sip_uuid_valid(const char *text, size_t len);
 
-/* The status/reason a UAS answers a request with before looking at its
- * method (sipmsg_check_request with our capabilities per method: MESSAGE
- * takes any body type, INVITE application/sdp), plus 405/501 for
- * methods, 481 for an unknown dialog. *status 0: serve it. Exposed for
- * the tests (the RFC 4475 corpus). */
-int sip_classify_request(const struct sipmsg *req, int *status,
-			 const char **reason);
-
-/* The "400 Bad Request" for a request that does not decode, made by
- * copying its Via, From, To, Call-ID and CSeq lines (full or compact
- * names) as they are, so that it can be routed back. EBADMSG when there
- * is nothing to answer: a response or an ACK, no request line ending in
- * SIP/2.0, one of those headers missing (or From/To/Call-ID/CSeq
- * repeated), a control character in one; E2BIG above SIPMSG_MAX_SIZE;
- * ENOSPC when buf is too small (*lenp, may be NULL, gets the length
- * without the NUL either way). buf is NUL-terminated on success. The core
- * sends it only when it decodes as a response (the copied Via may be the
- * broken part). */
-int sip_bad_request_reply(const char *data, size_t len, char *buf,
-			  size_t size, size_t *lenp);
-
 #endif

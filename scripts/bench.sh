@@ -6,6 +6,7 @@
 # (a scratch directory) exported.
 # Each prints its figures next to its targets, PASS or MISS; a miss never
 # fails the make (only a benchmark that cannot run at all does).
+# BENCH_ONLY="NAME ..." runs only those of bench/ (call, sip-msg, ...).
 set -u
 : "${SIPWS_SOURCE:?run through make bench}"
 : "${SIPWS_BUILD:?run through make bench}"
@@ -65,6 +66,11 @@ echo "bench: Kamailio $(kamailio -v 2>/dev/null | sed -n 's/^version: kamailio \
 status=0
 for b in "$SIPWS_SOURCE"/bench/*.sh; do
 	[ -f "$b" ] || continue
+	# BENCH_ONLY="call sip-msg": only these
+	case " ${BENCH_ONLY:-$(basename "$b" .sh)} " in
+	*" $(basename "$b" .sh) "*) ;;
+	*) continue ;;
+	esac
 	echo
 	echo "== $(basename "$b" .sh)"
 	sh "$b" "$KAM_WS_URL" || {

@@ -49,7 +49,7 @@ stale=
 if [ ! -f "$bundle" ]; then
 	stale=yes
 else
-	for f in "$dir/page.mjs" "$dir/bundle.mjs" "$installed"; do
+	for f in "$dir"/*.mjs "$installed"; do
 		if newer "$f" "$bundle"; then
 			stale=yes
 		fi

@@ -21,20 +21,7 @@ mask() {
 	sed -e 's/^message [0-9]* bytes/message N bytes/' "$1"
 }
 
-# serve MODE: start the scripted one-connection server of ws-probe in the
-# background; sets SRV_URL and SRV_PID. Its events go to srv.out.
-serve() {
-	rm -f srv.out &&
-	{ "$PROBE" -S "$1" >srv.out 2>&1 & } &&
-	SRV_PID=$! &&
-	i=0 &&
-	while ! grep -q '^port ' srv.out 2>/dev/null; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || return 1
-		sleep 0.05
-	done &&
-	SRV_URL="ws://127.0.0.1:$(sed -n 's/^port //p' srv.out)/"
-}
+. "$SIPWS_SOURCE/tests/lib/ws-serve.sh"
 
 # ok_run URL [OPTIONS]: the expected output of one OPTIONS round trip.
 ok_run() {

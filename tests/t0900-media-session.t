@@ -11,10 +11,14 @@ offer and an mDNS candidate still connect. Everything runs inside a
 loopback-only network namespace. The signalling tools load neither
 GStreamer nor GLib.'
 
+# A network namespace with only lo: ICE must find nothing else. The
+# script runs itself again inside one (root needed).
 . "$SIPWS_SOURCE/tests/lib/media.sh"
+media_netns "$0" "$@"
 . "$SIPWS_SOURCE/tests/lib/test-lib.sh"
 
-media_require_netns
+[ "$MEDIA_TEST_NETNS" = 1 ] ||
+	test_skip_all 'needs root, unshare(1) and ip(8) for a loopback-only network namespace'
 PAIR="$SIPWS_BUILD/tests/helpers/media-pair"
 [ -x "$PAIR" ] || test_skip_all 'tests/helpers/media-pair is not built'
 command -v sox >/dev/null 2>&1 || test_skip_all 'sox(1) is missing'
@@ -26,7 +30,8 @@ gst-inspect-1.0 webrtcbin >/dev/null 2>&1 ||
 # that tests/lsan.supp can tell GLib's constructor-time tables apart.
 ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export ASAN_OPTIONS
-
+# Raw files are s16le 48 kHz mono.
+RAW="-t raw -r 48000 -e signed -b 16 -c 1"
 
 test_expect_success 'sip-msg loads neither GStreamer nor GLib' '
 	ldd "$SIPWS_BUILD/bin/sip-msg" >ldd &&
@@ -41,6 +46,10 @@ b: connected
 b: received packets
 EOF
 
+# A recording starts with the first packet the peer sent once the
+# fingerprint matched, which can be half a second before the first
+# decoded audio that starts the 3 s (seen under ASan on a loaded machine):
+# up to 4 s of it.
 test_expect_success 'two sessions carry 440 Hz and 660 Hz both ways' '
 	"$PAIR" -s 3 --a-tone 440 --b-tone 660 --a-wav a.wav --b-wav b.wav \
 		>out 2>err &&
@@ -48,8 +57,8 @@ test_expect_success 'two sessions carry 440 Hz and 660 Hz both ways' '
 	test_cmp both.expect sorted &&
 	between "$(wav_freq a.wav)" 650 670 &&
 	between "$(wav_freq b.wav)" 433 447 &&
-	between "$(wav_length a.wav)" 2.8 3.5 &&
-	between "$(wav_length b.wav)" 2.8 3.5
+	between "$(wav_length a.wav)" 2.8 4.0 &&
+	between "$(wav_length b.wav)" 2.8 4.0
 '
 
 test_expect_success 'statistics at the end: packets and bytes both ways, no loss' '
@@ -153,22 +162,11 @@ test_expect_success 'VP8 video both ways when both ask for it' '
 # monitor). Private runtime directory, unix socket only.
 if command -v pulseaudio >/dev/null 2>&1 && command -v pactl >/dev/null 2>&1
 then
-	XDG_RUNTIME_DIR="$TRASH/xdg"
-	PULSE_RUNTIME_PATH="$XDG_RUNTIME_DIR/pulse"
-	export XDG_RUNTIME_DIR PULSE_RUNTIME_PATH
+	pulse_env
 	test_expect_success 'PulseAudio with two null sinks starts' '
-		mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR" &&
-		{ pulseaudio --daemonize=no -n --exit-idle-time=-1 \
-			--load="module-null-sink sink_name=mic" \
-			--load="module-null-sink sink_name=spk" \
-			--load=module-native-protocol-unix >pa.log 2>&1 &
-		  echo $! >"$TRASH/pa.job"; } &&
-		i=0 &&
-		while ! pactl info >/dev/null 2>&1; do
-			i=$((i + 1)) && test $i -lt 50 && sleep 0.1 || return 1
-		done
+		pulse_start mic spk
 	'
-	test_when_finished 'kill $(cat "$TRASH/pa.job")'
+	test_when_finished pulse_stop
 
 	test_expect_success 'a capture device in (pulsesrc), a playback device out (pulsesink)' '
 		{ gst-launch-1.0 -q audiotestsrc is-live=true freq=523 ! \
@@ -190,10 +188,11 @@ else
 	test_skip 'a capture device in, a playback device out' 'pulseaudio is missing'
 fi
 
-test_expect_success 'coturn starts' '
-	turn_start
-'
-test_when_finished 'kill $(cat "$TRASH/turn.job")'
+# coturn on loopback, relaying to loopback peers only; the namespace's
+# ports are all free (nothing else runs in it).
+TURN_PORT=3478
+test_expect_success 'coturn starts' 'turn_start $TURN_PORT'
+test_when_finished turn_stop
 
 for transport in udp tcp; do
 	case $transport in

@@ -97,7 +97,7 @@ void media_io_finish(struct media *m);
 
 /* media-sdp.c: the SDP edits webrtcbin 1.22 needs. */
 unsigned media_sdp_direction(const GstSDPMessage *sdp);
-char *media_sdp_redirect(struct media *m, unsigned dir);
+char *media_sdp_redirect(struct media *m, unsigned dir, bool answer);
 const char *media_sdp_ufrag(const GstSDPMessage *sdp);
 /* Whether the first video section is inactive or rejected. */
 bool media_sdp_video_inactive(const GstSDPMessage *sdp);

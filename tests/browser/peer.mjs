@@ -5,7 +5,7 @@
 //
 //   node peer.mjs [--ua NAME]... [--commands FIFO] [--work-dir DIR]
 //                 [--chromium PATH] [--flag CHROMIUM_FLAG]...
-//                 [--max-lifetime SECONDS] [--parent-pid PID] [--debug]
+//                 [--fake-audio WAV] [--max-lifetime SECONDS] [--parent-pid PID] [--debug]
 //
 // Commands are JSON objects, one a line, on standard input or on FIFO
 // (opened read-write, so that writers may come and go without an EOF).
@@ -24,7 +24,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 function usage() {
 	process.stderr.write('Usage: peer.mjs [--ua NAME]... [--commands FIFO] [--work-dir DIR] '
-		+ '[--chromium PATH] [--flag CHROMIUM_FLAG]... [--max-lifetime SECONDS] '
+		+ '[--chromium PATH] [--flag CHROMIUM_FLAG]... [--fake-audio WAV] [--max-lifetime SECONDS] '
 		+ '[--parent-pid PID] [--debug]\n');
 	process.exit(64);
 }
@@ -50,6 +50,7 @@ for (let i = 2; i < process.argv.length; i++) {
 	case '--chromium': options.chromium = value(); break;
 	case '--commands': options.commands = value(); break;
 	case '--debug': options.debug = true; break;
+	case '--fake-audio': options.flags.push(`--use-file-for-fake-audio-capture=${path.resolve(value())}`); break;
 	case '--flag': options.flags.push(value()); break;
 	case '--max-lifetime': options.maxLifetime = Number(value()); break;
 	case '--parent-pid': options.parentPid = Number(value()); break;
@@ -93,6 +94,8 @@ const chromiumFlags = [
 	'--allow-loopback-in-peer-connection',
 	'--disable-features=WebRtcHideLocalIpsWithMdns',
 	'--ignore-certificate-errors',
+	// The page's AudioContext (tone, DTMF) runs without a user gesture.
+	'--autoplay-policy=no-user-gesture-required',
 ];
 
 const files = {

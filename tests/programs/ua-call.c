@@ -5,6 +5,7 @@
  *
  *   ua-call WS-URL ACCOUNT-URI [options]     (password: $UA_CALL_PASSWORD)
  *     --dial URI          call URI (else wait for a call)
+ *     --dial-after MS     ... MS ms after registering (default 0)
  *     --reject STATUS     reject the incoming call
  *     --answer-after MS   answer after MS ms of ringing (default 0)
  *     --tone HZ           send a tone (default 440)
@@ -12,12 +13,15 @@
  *     --seconds N         hang up N s after the media connected (0: wait)
  *     --hangup-after MS   hang up MS ms after dialling or ringing
  *     --dtmf DIGITS       send these 300 ms after the media connected
+ *     --dtmf-after MS     ... MS ms after instead
  *     --info              ... by SIP INFO (else RFC 4733)
  *     --hold              hold 1 s after the media connected, resume 1 s later
  *     --no-answer MS      give up when not answered within MS
  *     --ca FILE           tls.ca_file
  *     --relay TURN-URL    relay-only through TURN-URL
  *                         (user and password: $UA_CALL_TURN_USER, _PASS)
+ *     --trace             the SIP trace on stderr (secrets masked),
+ *                         each message after a line "sent:" or "received:"
  *     --times             print timings and resource use on stderr, for
  *                         bench/call.sh: "times dial_ms=D media_ms=M
  *                         media_epoch_ns=N" at the first audio (since
@@ -43,9 +47,10 @@ static struct calls *calls;
 static struct call *the_call;
 static const char *dial, *dtmf;
 static unsigned reject_status, answer_after, seconds, hangup_after;
+static unsigned dial_after, dtmf_after = 300;
 static bool info, hold;
 static int exit_code = SIPWS_EXIT_TIMEOUT;
-static struct loop_timer t_answer, t_hangup, t_dtmf, t_hold;
+static struct loop_timer t_answer, t_hangup, t_dtmf, t_hold, t_dial;
 static bool held_once, media_seen, times;
 static uint64_t t_main_us, t_dial_us;
 
@@ -145,7 +150,7 @@ static void on_call(const struct call_event *ev, void *arg)
 				(double)(loop_now_us() - t_main_us) / 1000.0,
 				(unsigned long long)epoch_ns());
 		if (dtmf)
-			loop_timer_start(&t_dtmf, l, 300, dtmf_cb, NULL);
+			loop_timer_start(&t_dtmf, l, dtmf_after, dtmf_cb, NULL);
 		if (hold)
 			loop_timer_start(&t_hold, l, 1000, hold_cb, NULL);
 		if (seconds)
@@ -169,8 +174,10 @@ static void on_call(const struct call_event *ev, void *arg)
 		break;
 	case CALL_EVENT_ENDED:
 		if (media_seen && call_stats(ev->call, &st) == 0)
-			printf("stats received %llu packets\n",
-			       (unsigned long long)st.packets_received);
+			printf("stats received %llu packets, sent %llu "
+			       "packets\n",
+			       (unsigned long long)st.packets_received,
+			       (unsigned long long)st.packets_sent);
 		printf("ended %s %u\n", call_end_name(ev->end), ev->status);
 		fprintf(stderr, "ua-call: %s\n", ev->reason);
 		fflush(stdout);
@@ -203,26 +210,43 @@ static void on_call(const struct call_event *ev, void *arg)
 	}
 }
 
-static void on_reg(const struct reg_event *ev, void *arg)
+static void on_trace(bool out, size_t wire_len, const char *msg, size_t len,
+		     void *arg)
+{
+	(void)wire_len;
+	(void)arg;
+	fprintf(stderr, "%s:\n%.*s\n", out ? "sent" : "received", (int)len,
+		msg);
+}
+
+static void dial_cb(void *arg)
 {
 	int err;
 
 	(void)arg;
+	t_dial_us = loop_now_us();
+	err = call_dial(calls, dial, &the_call);
+	if (err) {
+		say("dial failed %s", strerror(err), 0);
+		exit_code = exitcode_from_errno(err);
+		(void)ua_shutdown(ua);
+	}
+}
+
+static void on_reg(const struct reg_event *ev, void *arg)
+{
+	(void)arg;
 	if (ev->type == REG_REGISTERED && !ev->refresh) {
 		say("registered%s", "", 0);
-		if (dial) {
-			t_dial_us = loop_now_us();
-			err = call_dial(calls, dial, &the_call);
-			if (err) {
-				say("dial failed %s", strerror(err), 0);
-				exit_code = exitcode_from_errno(err);
-				(void)ua_shutdown(ua);
-				return;
-			}
-		}
+		if (dial && dial_after)
+			loop_timer_start(&t_dial, ua_loop(ua), dial_after,
+					 dial_cb, NULL);
+		else if (dial)
+			dial_cb(NULL);
 		if (hangup_after)
-			loop_timer_start(&t_hangup, ua_loop(ua), hangup_after,
-					 hangup_cb, NULL);
+			loop_timer_start(&t_hangup, ua_loop(ua),
+					 dial_after + hangup_after, hangup_cb,
+					 NULL);
 	} else if (ev->type == REG_FAILED) {
 		say("registration failed %s%u", "", ev->status);
 		exit_code = SIPWS_EXIT_AUTH;
@@ -234,6 +258,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"dial", required_argument, NULL, 'd'},
+		{"dial-after", required_argument, NULL, 'A'},
 		{"reject", required_argument, NULL, 'r'},
 		{"answer-after", required_argument, NULL, 'a'},
 		{"tone", required_argument, NULL, 't'},
@@ -241,12 +266,14 @@ int main(int argc, char **argv)
 		{"seconds", required_argument, NULL, 's'},
 		{"hangup-after", required_argument, NULL, 'H'},
 		{"dtmf", required_argument, NULL, 'D'},
+		{"dtmf-after", required_argument, NULL, 'E'},
 		{"info", no_argument, NULL, 'I'},
 		{"hold", no_argument, NULL, 'h'},
 		{"no-answer", required_argument, NULL, 'n'},
 		{"ca", required_argument, NULL, 'c'},
 		{"relay", required_argument, NULL, 'R'},
 		{"times", no_argument, NULL, 'T'},
+		{"trace", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
 	};
 	static const char *const loopback[] = {"127.0.0.1"};
@@ -264,9 +291,11 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a': answer_after = (unsigned)atoi(optarg); break;
+		case 'A': dial_after = (unsigned)atoi(optarg); break;
 		case 'c': ca = optarg; break;
 		case 'd': dial = optarg; break;
 		case 'D': dtmf = optarg; break;
+		case 'E': dtmf_after = (unsigned)atoi(optarg); break;
 		case 'h': hold = true; break;
 		case 'H': hangup_after = (unsigned)atoi(optarg); break;
 		case 'I': info = true; break;
@@ -283,6 +312,7 @@ int main(int argc, char **argv)
 		case 's': seconds = (unsigned)atoi(optarg); break;
 		case 't': tone = atof(optarg); break;
 		case 'T': times = true; break;
+		case 'V': ucfg.trace_h = on_trace; break;
 		case 'w':
 			ccfg.media.sink = MEDIA_SINK_WAV;
 			ccfg.media.sink_path = optarg;
@@ -318,6 +348,7 @@ int main(int argc, char **argv)
 	loop_timer_init(&t_hangup);
 	loop_timer_init(&t_dtmf);
 	loop_timer_init(&t_hold);
+	loop_timer_init(&t_dial);
 	err = ua_alloc(&ua, conf, &ucfg, reason, sizeof(reason));
 	if (!err)
 		err = calls_alloc(&calls, ua, &ccfg);

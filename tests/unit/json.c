@@ -8,7 +8,7 @@ int main(void)
 {
 	struct json j;
 
-	plan(9);
+	plan(10);
 	json_init(&j);
 
 	json_object_begin(&j);
@@ -69,6 +69,20 @@ int main(void)
 	json_object_begin(&j);
 	json_object_end(&j);
 	is_string("{}", json_text(&j), "reset clears the error");
+
+	json_reset(&j);
+	json_array_begin(&j);
+	json_double(&j, 12.5);
+	json_double(&j, 3.0);
+	json_double(&j, -0.125);
+	json_double(&j, 1.23456);
+	json_double(&j, -0.0001);
+	json_double(&j, 0.0 / 0.0);
+	json_double(&j, 1e308 * 10);
+	json_array_end(&j);
+	is_string("[12.5,3,-0.125,1.235,0,null,null]", json_text(&j),
+		  "numbers: three decimals at most, no trailing zeros, "
+		  "null for NaN and infinities");
 	json_free(&j);
 	return 0;
 }

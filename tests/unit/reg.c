@@ -2,6 +2,7 @@
  * (JsSIP's) and when a failed REGISTER is tried again (Retry-After,
  * bounded; before the binding lapses). */
 #include "reg.h"
+#include "internal/testing.h"
 #include "tap/basic.h"
 
 #include <stdbool.h>

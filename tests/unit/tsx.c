@@ -3,6 +3,7 @@
  * (§17.1.3, §17.2.3), the UAS classification of requests (RFC 4475 corpus
  * included), registration refresh times and the RFC 5626 instance id. */
 #include "reg.h"
+#include "internal/testing.h"
 #include "sip.h"
 #include "tsx.h"
 #include "tap/basic.h"
