@@ -181,6 +181,16 @@ static void media_direct(struct media *m, unsigned dir)
 }
 
 /* A streaming thread: the DTLS transport's state or certificate changed. */
+/* The transports' handlers hold a reference on the session and are never
+ * disconnected by hand: disconnecting while a GStreamer thread emits the
+ * signal aborted GLib once (invalid_closure_notify). They go with the
+ * transports, and do nothing once the session is dead. */
+static void media_closure_unref(gpointer p, GClosure *closure)
+{
+	(void)closure;
+	media_unref(p);
+}
+
 static void on_dtls_notify(GObject *transport, GParamSpec *pspec, gpointer p)
 {
 	struct media *m = p;
@@ -189,6 +199,8 @@ static void on_dtls_notify(GObject *transport, GParamSpec *pspec, gpointer p)
 	int err;
 
 	(void)pspec;
+	if (g_atomic_int_get(&m->dead))
+		return;
 	g_object_get(transport, "state", &state, "remote-certificate", &pem,
 		     NULL);
 	if (state == GST_WEBRTC_DTLS_TRANSPORT_STATE_FAILED) {
@@ -237,13 +249,18 @@ static void media_watch_dtls(struct media *m)
 		if (transport &&
 		    !g_object_get_data(G_OBJECT(transport), "sipws-media")) {
 			g_object_set_data(G_OBJECT(transport), "sipws-media", m);
-			g_signal_connect(transport, "notify::state",
-					 G_CALLBACK(on_dtls_notify), m);
-			g_signal_connect(transport,
-					 "notify::remote-certificate",
-					 G_CALLBACK(on_dtls_notify), m);
-			m->watched[m->watched_count++ % G_N_ELEMENTS(
-				m->watched)] = G_OBJECT(g_object_ref(transport));
+			media_ref(m);
+			g_signal_connect_data(transport, "notify::state",
+					      G_CALLBACK(on_dtls_notify), m,
+					      media_closure_unref, 0);
+			media_ref(m);
+			g_signal_connect_data(transport,
+					      "notify::remote-certificate",
+					      G_CALLBACK(on_dtls_notify), m,
+					      media_closure_unref, 0);
+			if (m->watched_count < G_N_ELEMENTS(m->watched))
+				m->watched[m->watched_count++] =
+					G_OBJECT(g_object_ref(transport));
 			on_dtls_notify(G_OBJECT(transport), NULL, m);
 		}
 		if (transport)
@@ -1044,7 +1061,6 @@ void media_free(struct media *m)
 	}
 	for (size_t i = 0; i < G_N_ELEMENTS(m->watched); i++)
 		if (m->watched[i]) {
-			g_signal_handlers_disconnect_by_data(m->watched[i], m);
 			g_object_set_data(G_OBJECT(m->watched[i]),
 					  "sipws-media", NULL);
 			g_object_unref(m->watched[i]);
