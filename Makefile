@@ -114,7 +114,14 @@ all: lib tools
 lib: $(LIB_A)
 tools: $(TOOLS)
 
-$(BUILD)/%.o: %.c $(wildcard lib/*.h lib/internal/*.h tools/*.h tests/tap/*.h) Makefile
+# Without a library's .pc file the flags above come out empty and the
+# compiler's first error would hide the cause: name it instead.
+.PHONY: pkg-check
+pkg-check:
+	@$(PKG_CONFIG) --print-errors --exists $(PKGS) $(CHECK_PKGS) || \
+		{ echo "make: development packages are missing: run make deps" >&2; exit 1; }
+
+$(BUILD)/%.o: %.c $(wildcard lib/*.h lib/internal/*.h tools/*.h tests/tap/*.h) Makefile | pkg-check
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Itools -Itests -c -o $@ $<
 

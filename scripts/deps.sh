@@ -34,6 +34,8 @@ gstreamer1.0-plugins-base
 gstreamer1.0-plugins-good
 gstreamer1.0-plugins-bad
 gstreamer1.0-nice
+libnice-dev
+libsrtp2-dev
 gstreamer1.0-tools
 coturn
 sox
