@@ -533,8 +533,12 @@ static int build_recv_audio(struct media *m)
 	if (err)
 		return err;
 	/* Sinks appear in a running live pipeline: no preroll; files and
-	 * descriptors are written as audio is decoded. */
-	g_object_set(sink, "async", FALSE, NULL);
+	 * descriptors are written as audio is decoded. autoaudiosink is a
+	 * bin: it takes its sink's preroll on itself. */
+	if (g_object_class_find_property(G_OBJECT_GET_CLASS(sink), "async"))
+		g_object_set(sink, "async", FALSE, NULL);
+	else
+		g_object_set(sink, "async-handling", TRUE, NULL);
 	if (c->sink != MEDIA_SINK_DEVICE)
 		g_object_set(sink, "sync", FALSE, NULL);
 	if (!chain(convert, resample, caps, gate, level, first, NULL))
