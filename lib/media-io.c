@@ -221,6 +221,9 @@ static bool link_to_webrtc(struct media *m, GstElement *from, GstCaps *caps)
 
 /* ---- sources -------------------------------------------------------- */
 
+/* The mixer's wait for a device's audio beyond the latency it reports. */
+#define DEVICE_MARGIN_NS (100 * GST_MSECOND)
+
 static void on_decoded_pad(GstElement *decodebin, GstPad *pad, gpointer p)
 {
 	GstElement *next = p;
@@ -362,6 +365,11 @@ static int build_send_audio(struct media *m)
 			return err;
 		gst_util_set_object_arg(G_OBJECT(m->mixer),
 					"start-time-selection", "first");
+		/* A device's buffers come later than it says under load: a
+		 * margin, or the mixer drops every one of them as late. */
+		if (m->cfg.source == MEDIA_SOURCE_DEVICE)
+			g_object_set(m->mixer, "latency",
+				     (guint64)DEVICE_MARGIN_NS, NULL);
 	}
 	if (paced) {
 		/* A file or descriptor is read at the pace of the clock, from
@@ -553,7 +561,18 @@ static int build_recv_audio(struct media *m)
 
 int media_io_build(struct media *m)
 {
-	int err = build_send_audio(m);
+	int err;
+
+	if (m->cfg.source == MEDIA_SOURCE_DEVICE ||
+	    m->cfg.sink == MEDIA_SINK_DEVICE) {
+		/* Not a device's clock (PulseAudio's would be picked): the
+		 * mixer, RTP and the device itself keep to the system's. */
+		GstClock *clock = gst_system_clock_obtain();
+
+		gst_pipeline_use_clock(GST_PIPELINE(m->pipe), clock);
+		gst_object_unref(clock);
+	}
+	err = build_send_audio(m);
 
 	if (!err && m->codec.video_pt >= 0)
 		err = build_send_video(m);
