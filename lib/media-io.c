@@ -242,7 +242,9 @@ static void on_decoded_pad(GstElement *decodebin, GstPad *pad, gpointer p)
 	gst_object_unref(sink);
 }
 
-/* The source, linked into convert; *paced when it is not live. */
+/* The source, linked into convert; *paced for a file or descriptor (held
+ * until connected). A tone or silence is not live either: the mixer after
+ * it is paced by a clocksync. */
 static int build_source(struct media *m, GstElement *convert, bool *paced)
 {
 	const struct media_config *c = &m->cfg;
@@ -261,7 +263,8 @@ static int build_source(struct media *m, GstElement *convert, bool *paced)
 			src = make(m, "audiotestsrc", &err);
 			if (!src)
 				return err;
-			g_object_set(src, "is-live", TRUE, "freq", c->tone_hz[i],
+			/* not live: paced after the mixer (no drop under load) */
+			g_object_set(src, "freq", c->tone_hz[i],
 				     "volume", 0.5 / (double)c->tone_count,
 				     "samplesperbuffer", 960, NULL);
 			if (!gst_element_link(src, mix ? mix : convert))
@@ -275,7 +278,7 @@ static int build_source(struct media *m, GstElement *convert, bool *paced)
 		src = make(m, "audiotestsrc", &err);
 		if (!src)
 			return err;
-		g_object_set(src, "is-live", TRUE, "wave", 4 /* silence */,
+		g_object_set(src, "wave", 4 /* silence */,
 			     "samplesperbuffer", 960, NULL);
 		return gst_element_link(src, convert) ? 0 : EIO;
 	case MEDIA_SOURCE_FILE: {
@@ -328,6 +331,25 @@ static GstPadProbeReturn on_source_eos(GstPad *pad, GstPadProbeInfo *info,
 	return GST_PAD_PROBE_OK;
 }
 
+/* Where the mixer is: what media_play() sends starts after it. */
+static GstPadProbeReturn on_mixed(GstPad *pad, GstPadProbeInfo *info,
+				  gpointer p)
+{
+	struct media *m = p;
+	GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER(info);
+
+	(void)pad;
+	if (GST_BUFFER_PTS_IS_VALID(buf)) {
+		g_mutex_lock(&m->lock);
+		m->mix_end = (gint64)GST_BUFFER_PTS(buf) +
+			     (GST_BUFFER_DURATION_IS_VALID(buf)
+				      ? (gint64)GST_BUFFER_DURATION(buf)
+				      : 0);
+		g_mutex_unlock(&m->lock);
+	}
+	return GST_PAD_PROBE_OK;
+}
+
 static int build_send_audio(struct media *m)
 {
 	struct media_codec_choice *c = &m->codec;
@@ -357,8 +379,10 @@ static int build_send_audio(struct media *m)
 	if (err)
 		return err;
 	if (!paced) {
-		/* A live source goes through a mixer, where media_play() adds
-		 * what it plays in its place; the mixer keeps the pace. */
+		/* A tone, silence or a device goes through a mixer, where
+		 * media_play() adds what it plays in its place. A device is
+		 * live and the mixer keeps its pace; a tone or silence is
+		 * paced after the mixer (never dropped as late). */
 		m->mixer = make(m, "audiomixer", &err);
 		mixcaps = audio_caps(m, c->clock, true, &err);
 		if (err)
@@ -370,8 +394,11 @@ static int build_send_audio(struct media *m)
 		if (m->cfg.source == MEDIA_SOURCE_DEVICE)
 			g_object_set(m->mixer, "latency",
 				     (guint64)DEVICE_MARGIN_NS, NULL);
-	}
-	if (paced) {
+		else if (!(sync = make(m, "clocksync", &err)))
+			return err;
+		else
+			g_object_set(sync, "sync-to-first", TRUE, NULL);
+	} else {
 		/* A file or descriptor is read at the pace of the clock, from
 		 * its start once the session is connected: held back until
 		 * then, its clock starting with its first buffer. */
@@ -391,15 +418,21 @@ static int build_send_audio(struct media *m)
 		gst_util_set_object_arg(G_OBJECT(enc), "audio-type", "voice");
 	/* The valve before the encoder: what it holds back leaves no gap in
 	 * the RTP sequence numbers (the peer would count it as loss). */
-	last = sync ? chain(convert, resample, caps, sync, m->volume, gate, enc,
-			    pay, mux, NULL)
-		    : chain(convert, resample, caps, m->mixer, mixcaps,
-			    m->volume, gate, enc, pay, mux, NULL);
+	last = !m->mixer ? chain(convert, resample, caps, sync, m->volume, gate,
+				 enc, pay, mux, NULL)
+	       : sync	 ? chain(convert, resample, caps, m->mixer, mixcaps, sync,
+				 m->volume, gate, enc, pay, mux, NULL)
+			 : chain(convert, resample, caps, m->mixer, mixcaps,
+				 m->volume, gate, enc, pay, mux, NULL);
 	if (!last)
 		return EIO;
 	if (m->mixer) {
 		pad = gst_element_get_static_pad(caps, "src");
 		m->mix_source = gst_pad_get_peer(pad);
+		gst_object_unref(pad);
+		pad = gst_element_get_static_pad(mixcaps, "src");
+		gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_mixed, m,
+				  NULL);
 		gst_object_unref(pad);
 	}
 	pad = gst_element_get_static_pad(caps, "src");
@@ -690,24 +723,21 @@ int media_mute(struct media *m, bool mute)
 	return 0;
 }
 
-/* The played branch's first buffer: its time moved to the mixer's now
+/* The played branch's first buffer: its time moved to where the mixer is
  * (a file starts at 0; the call's running time is far on). */
 static GstPadProbeReturn on_play_first(GstPad *pad, GstPadProbeInfo *info,
 				       gpointer p)
 {
 	struct media *m = p;
 	GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER(info);
-	GstClock *clock = gst_element_get_clock(m->pipe);
+	gint64 at;
 
-	if (clock && GST_BUFFER_PTS_IS_VALID(buf)) {
-		GstClockTime now = gst_clock_get_time(clock) -
-				   gst_element_get_base_time(m->pipe);
-
-		gst_pad_set_offset(pad, (gint64)(now + PLAY_LEAD_NS) -
+	g_mutex_lock(&m->lock);
+	at = m->mix_end;
+	g_mutex_unlock(&m->lock);
+	if (GST_BUFFER_PTS_IS_VALID(buf))
+		gst_pad_set_offset(pad, at + (gint64)PLAY_LEAD_NS -
 						(gint64)GST_BUFFER_PTS(buf));
-	}
-	if (clock)
-		gst_object_unref(clock);
 	return GST_PAD_PROBE_REMOVE;
 }
 

@@ -209,7 +209,7 @@ fi
 
 test_expect_success 'no --play, no --record, no audio device: silence, no error' '
 	bob --record b.wav &&
-	alice --duration 2 bob &&
+	alice --duration 4 bob &&
 	bob_wait 0 &&
 	test_cmp /dev/null alice.err &&
 	heard b.wav >got &&

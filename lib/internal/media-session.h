@@ -82,6 +82,7 @@ struct media {
 	GstElement *play_bin;    /* what media_play() sends, NULL: none */
 	GstPad *play_pad;        /* its pad on the mixer */
 	guint play_serial;       /* which play an EOS or an error is of */
+	gint64 mix_end;          /* the mixer's last output ends (under lock) */
 	double level_db;         /* the received audio's RMS, dBFS */
 	gint64 level_us;         /* when it was measured */
 };
