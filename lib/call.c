@@ -742,6 +742,12 @@ static void on_media(const struct media_event *mev, void *arg)
 		ev.type = CALL_EVENT_SOURCE_ENDED;
 		emit(c, &ev);
 		break;
+	case MEDIA_EVENT_PLAYED:
+		ev.type = CALL_EVENT_PLAYED;
+		ev.err = mev->err;
+		ev.reason = mev->reason;
+		emit(c, &ev);
+		break;
 	case MEDIA_EVENT_FAILED:
 		if (c->ringing != NULL) {
 			(void)sip_call_reject(c->ringing, 488, NULL);
@@ -1270,6 +1276,24 @@ int call_dtmf(struct call *c, const char *digits, unsigned duration_ms,
 	c->info_ms = duration_ms ? duration_ms : 100;
 	send_next_info(c);
 	return 0;
+}
+
+int call_mute(struct call *c, bool mute)
+{
+	if (c == NULL)
+		return EINVAL;
+	if (c->ended || c->media == NULL)
+		return EAGAIN;
+	return media_mute(c->media, mute);
+}
+
+int call_play(struct call *c, const char *what)
+{
+	if (c == NULL || what == NULL)
+		return EINVAL;
+	if (c->ended || c->phase != PHASE_UP || c->media == NULL)
+		return EAGAIN;
+	return media_play(c->media, what);
 }
 
 int call_stats(struct call *c, struct media_stats *st)

@@ -43,6 +43,9 @@ enum call_event_type {
 	CALL_EVENT_SOURCE_ENDED,
 	/* The call is over: end, status, err; the handle is freed after. */
 	CALL_EVENT_ENDED,
+	/* What call_play() sent ended (err 0: silence follows) or could not
+	 * be decoded (err EIO, reason); the call goes on. */
+	CALL_EVENT_PLAYED,
 };
 
 enum call_end {
@@ -63,12 +66,14 @@ struct call_event {
 	enum call_event_type type;
 	struct call *call;
 	unsigned status;     /* PROGRESS, ENDED with CALL_END_FAILED */
-	const char *reason;  /* the status phrase or the error's text */
+	const char *reason;  /* the status phrase or the error's text;
+			      * PLAYED: why it failed */
 	char dtmf;           /* DTMF: 0-9 * # A-D */
 	bool info;           /* DTMF: by SIP INFO */
 	bool held;           /* HOLD, HELD */
 	enum call_end end;   /* ENDED */
-	int err;             /* ENDED: CALL_END_MEDIA, CALL_END_ERROR */
+	int err;             /* ENDED: CALL_END_MEDIA, CALL_END_ERROR;
+			      * PLAYED */
 };
 typedef void(call_event_h)(const struct call_event *ev, void *arg);
 
@@ -119,6 +124,14 @@ int call_hold(struct call *c, bool hold);
  * order. EINVAL, EAGAIN (not up yet, or RFC 4733 not negotiated). */
 int call_dtmf(struct call *c, const char *digits, unsigned duration_ms,
 	      bool info);
+/* Send silence instead of our audio (the stream goes on) or our audio
+ * again (media_mute). EINVAL, EAGAIN (no media session yet). */
+int call_mute(struct call *c, bool mute);
+/* Send a file or "tone:HZ" instead of our audio (media_play: silence
+ * after its end, CALL_EVENT_PLAYED then). EAGAIN before the call is up,
+ * ENOTSUP when our audio is a file or descriptor, ENOENT, EACCES,
+ * EINVAL. */
+int call_play(struct call *c, const char *what);
 /* Media statistics (media.h). ENOTCONN before the media session. */
 int call_stats(struct call *c, struct media_stats *st);
 /* The peer's URI (the To of an outgoing call, the From of an incoming). */

@@ -138,6 +138,7 @@ static void on_media(const struct media_event *ev, void *arg,
 		break;
 	case MEDIA_EVENT_DTMF:
 	case MEDIA_EVENT_ENDED:
+	case MEDIA_EVENT_PLAYED:
 		break;
 	}
 }

@@ -43,6 +43,23 @@ static void device_list_free(GList *devices)
 	g_list_free_full(devices, gst_object_unref);
 }
 
+int check_audio_devices(bool *source, bool *sink)
+{
+	GList *devices;
+	int err = device_init();
+
+	*source = *sink = false;
+	if (err)
+		return err;
+	devices = device_list("Audio/Source");
+	*source = devices != NULL;
+	device_list_free(devices);
+	devices = device_list("Audio/Sink");
+	*sink = devices != NULL;
+	device_list_free(devices);
+	return 0;
+}
+
 /* The name a user gives: PulseAudio's ("mic.monitor"), a V4L2 path, else
  * the description. */
 static char *device_id(GstDevice *dev)

@@ -25,6 +25,11 @@ int check_camera_run(const struct check_config *cfg,
 int check_speakers_run(const struct check_config *cfg,
 		       const struct check_sink *sink);
 
+/* Whether GStreamer's device monitor sees an audio capture device
+ * (Audio/Source) and an audio output (Audio/Sink): the default devices a
+ * tool may use. 0, or ENOENT when GStreamer cannot be initialised. */
+int check_audio_devices(bool *source, bool *sink);
+
 /* The camera's frame rules, apart so that they can be tested without a
  * camera: a GRAY8 frame (height rows of stride bytes, width of them
  * used) is black when its mean luma is under 20 of 255 (testrtc's

@@ -3,10 +3,14 @@
  * RFC 4733 events mixed in) and what is done with what arrives (WAV file,
  * raw descriptor, device, nothing; RFC 4733 events to the bus). */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+/* The level element's rms field is a GValueArray. */
+#define GLIB_DISABLE_DEPRECATION_WARNINGS
 #define GST_USE_UNSTABLE_API
 #include <gst/webrtc/webrtc.h>
 
@@ -107,7 +111,7 @@ char *media_ice_server_uri(const struct media_ice_server *srv)
 
 /* ---- helpers -------------------------------------------------------- */
 
-static GstElement *make(struct media *m, const char *factory, int *err)
+static GstElement *make_in(GstElement *bin, const char *factory, int *err)
 {
 	GstElement *e = gst_element_factory_make(factory, NULL);
 
@@ -115,8 +119,13 @@ static GstElement *make(struct media *m, const char *factory, int *err)
 		*err = ENOENT;
 		return NULL;
 	}
-	gst_bin_add(GST_BIN(m->pipe), e);
+	gst_bin_add(GST_BIN(bin), e);
 	return e;
+}
+
+static GstElement *make(struct media *m, const char *factory, int *err)
+{
+	return make_in(m->pipe, factory, err);
 }
 
 /* Link a NULL-terminated chain; returns the last element, NULL if any
@@ -140,9 +149,10 @@ static GstElement *chain(GstElement *first, ...)
 	return prev;
 }
 
-static GstElement *audio_caps(struct media *m, int rate, bool s16, int *err)
+static GstElement *audio_caps_in(GstElement *bin, int rate, bool s16,
+				  int *err)
 {
-	GstElement *f = make(m, "capsfilter", err);
+	GstElement *f = make_in(bin, "capsfilter", err);
 	GstCaps *caps;
 
 	if (!f)
@@ -156,6 +166,11 @@ static GstElement *audio_caps(struct media *m, int rate, bool s16, int *err)
 	g_object_set(f, "caps", caps, NULL);
 	gst_caps_unref(caps);
 	return f;
+}
+
+static GstElement *audio_caps(struct media *m, int rate, bool s16, int *err)
+{
+	return audio_caps_in(m->pipe, rate, s16, err);
 }
 
 static GstElement *valve(struct media *m, int slot, int *err)
@@ -206,6 +221,9 @@ static bool link_to_webrtc(struct media *m, GstElement *from, GstCaps *caps)
 
 /* ---- sources -------------------------------------------------------- */
 
+/* The mixer's wait for a device's audio beyond the latency it reports. */
+#define DEVICE_MARGIN_NS (100 * GST_MSECOND)
+
 static void on_decoded_pad(GstElement *decodebin, GstPad *pad, gpointer p)
 {
 	GstElement *next = p;
@@ -224,7 +242,9 @@ static void on_decoded_pad(GstElement *decodebin, GstPad *pad, gpointer p)
 	gst_object_unref(sink);
 }
 
-/* The source, linked into convert; *paced when it is not live. */
+/* The source, linked into convert; *paced for a file or descriptor (held
+ * until connected). A tone or silence is not live either: the mixer after
+ * it is paced by a clocksync. */
 static int build_source(struct media *m, GstElement *convert, bool *paced)
 {
 	const struct media_config *c = &m->cfg;
@@ -243,7 +263,8 @@ static int build_source(struct media *m, GstElement *convert, bool *paced)
 			src = make(m, "audiotestsrc", &err);
 			if (!src)
 				return err;
-			g_object_set(src, "is-live", TRUE, "freq", c->tone_hz[i],
+			/* not live: paced after the mixer (no drop under load) */
+			g_object_set(src, "freq", c->tone_hz[i],
 				     "volume", 0.5 / (double)c->tone_count,
 				     "samplesperbuffer", 960, NULL);
 			if (!gst_element_link(src, mix ? mix : convert))
@@ -257,7 +278,7 @@ static int build_source(struct media *m, GstElement *convert, bool *paced)
 		src = make(m, "audiotestsrc", &err);
 		if (!src)
 			return err;
-		g_object_set(src, "is-live", TRUE, "wave", 4 /* silence */,
+		g_object_set(src, "wave", 4 /* silence */,
 			     "samplesperbuffer", 960, NULL);
 		return gst_element_link(src, convert) ? 0 : EIO;
 	case MEDIA_SOURCE_FILE: {
@@ -310,11 +331,30 @@ static GstPadProbeReturn on_source_eos(GstPad *pad, GstPadProbeInfo *info,
 	return GST_PAD_PROBE_OK;
 }
 
+/* Where the mixer is: what media_play() sends starts after it. */
+static GstPadProbeReturn on_mixed(GstPad *pad, GstPadProbeInfo *info,
+				  gpointer p)
+{
+	struct media *m = p;
+	GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER(info);
+
+	(void)pad;
+	if (GST_BUFFER_PTS_IS_VALID(buf)) {
+		g_mutex_lock(&m->lock);
+		m->mix_end = (gint64)GST_BUFFER_PTS(buf) +
+			     (GST_BUFFER_DURATION_IS_VALID(buf)
+				      ? (gint64)GST_BUFFER_DURATION(buf)
+				      : 0);
+		g_mutex_unlock(&m->lock);
+	}
+	return GST_PAD_PROBE_OK;
+}
+
 static int build_send_audio(struct media *m)
 {
 	struct media_codec_choice *c = &m->codec;
 	GstElement *convert, *resample, *caps, *sync = NULL, *enc, *pay, *mux,
-		*gate, *last;
+		*gate, *last, *mixcaps = NULL;
 	GstCaps *rtp;
 	GstPad *pad;
 	bool paced;
@@ -331,13 +371,34 @@ static int build_send_audio(struct media *m)
 							       : "rtppcmapay",
 		   &err);
 	mux = make(m, "rtpdtmfmux", &err);
+	m->volume = make(m, "volume", &err);
 	gate = valve(m, 0, &err);
 	if (err)
 		return err;
 	err = build_source(m, convert, &paced);
 	if (err)
 		return err;
-	if (paced) {
+	if (!paced) {
+		/* A tone, silence or a device goes through a mixer, where
+		 * media_play() adds what it plays in its place. A device is
+		 * live and the mixer keeps its pace; a tone or silence is
+		 * paced after the mixer (never dropped as late). */
+		m->mixer = make(m, "audiomixer", &err);
+		mixcaps = audio_caps(m, c->clock, true, &err);
+		if (err)
+			return err;
+		gst_util_set_object_arg(G_OBJECT(m->mixer),
+					"start-time-selection", "first");
+		/* A device's buffers come later than it says under load: a
+		 * margin, or the mixer drops every one of them as late. */
+		if (m->cfg.source == MEDIA_SOURCE_DEVICE)
+			g_object_set(m->mixer, "latency",
+				     (guint64)DEVICE_MARGIN_NS, NULL);
+		else if (!(sync = make(m, "clocksync", &err)))
+			return err;
+		else
+			g_object_set(sync, "sync-to-first", TRUE, NULL);
+	} else {
 		/* A file or descriptor is read at the pace of the clock, from
 		 * its start once the session is connected: held back until
 		 * then, its clock starting with its first buffer. */
@@ -357,11 +418,23 @@ static int build_send_audio(struct media *m)
 		gst_util_set_object_arg(G_OBJECT(enc), "audio-type", "voice");
 	/* The valve before the encoder: what it holds back leaves no gap in
 	 * the RTP sequence numbers (the peer would count it as loss). */
-	last = sync ? chain(convert, resample, caps, sync, gate, enc, pay, mux,
-			    NULL)
-		    : chain(convert, resample, caps, gate, enc, pay, mux, NULL);
+	last = !m->mixer ? chain(convert, resample, caps, sync, m->volume, gate,
+				 enc, pay, mux, NULL)
+	       : sync	 ? chain(convert, resample, caps, m->mixer, mixcaps, sync,
+				 m->volume, gate, enc, pay, mux, NULL)
+			 : chain(convert, resample, caps, m->mixer, mixcaps,
+				 m->volume, gate, enc, pay, mux, NULL);
 	if (!last)
 		return EIO;
+	if (m->mixer) {
+		pad = gst_element_get_static_pad(caps, "src");
+		m->mix_source = gst_pad_get_peer(pad);
+		gst_object_unref(pad);
+		pad = gst_element_get_static_pad(mixcaps, "src");
+		gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_mixed, m,
+				  NULL);
+		gst_object_unref(pad);
+	}
 	pad = gst_element_get_static_pad(caps, "src");
 	gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
 			  on_source_eos, m, NULL);
@@ -460,7 +533,7 @@ static GstPadProbeReturn on_first_audio(GstPad *pad, GstPadProbeInfo *info,
 static int build_recv_audio(struct media *m)
 {
 	const struct media_config *c = &m->cfg;
-	GstElement *convert, *resample, *caps, *gate, *sink, *first;
+	GstElement *convert, *resample, *caps, *gate, *level, *sink, *first;
 	GstPad *pad;
 	int err = 0;
 
@@ -468,6 +541,7 @@ static int build_recv_audio(struct media *m)
 	resample = make(m, "audioresample", &err);
 	caps = audio_caps(m, 48000, true, &err);
 	gate = valve(m, 2, &err);
+	level = make(m, "level", &err); /* for media_stats level_db */
 	if (err)
 		return err;
 	switch (c->sink) {
@@ -500,11 +574,15 @@ static int build_recv_audio(struct media *m)
 	if (err)
 		return err;
 	/* Sinks appear in a running live pipeline: no preroll; files and
-	 * descriptors are written as audio is decoded. */
-	g_object_set(sink, "async", FALSE, NULL);
+	 * descriptors are written as audio is decoded. autoaudiosink is a
+	 * bin: it takes its sink's preroll on itself. */
+	if (g_object_class_find_property(G_OBJECT_GET_CLASS(sink), "async"))
+		g_object_set(sink, "async", FALSE, NULL);
+	else
+		g_object_set(sink, "async-handling", TRUE, NULL);
 	if (c->sink != MEDIA_SINK_DEVICE)
 		g_object_set(sink, "sync", FALSE, NULL);
-	if (!chain(convert, resample, caps, gate, first, NULL))
+	if (!chain(convert, resample, caps, gate, level, first, NULL))
 		return EIO;
 	pad = gst_element_get_static_pad(gate, "src");
 	gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_first_audio, m,
@@ -516,7 +594,18 @@ static int build_recv_audio(struct media *m)
 
 int media_io_build(struct media *m)
 {
-	int err = build_send_audio(m);
+	int err;
+
+	if (m->cfg.source == MEDIA_SOURCE_DEVICE ||
+	    m->cfg.sink == MEDIA_SINK_DEVICE) {
+		/* Not a device's clock (PulseAudio's would be picked): the
+		 * mixer, RTP and the device itself keep to the system's. */
+		GstClock *clock = gst_system_clock_obtain();
+
+		gst_pipeline_use_clock(GST_PIPELINE(m->pipe), clock);
+		gst_object_unref(clock);
+	}
+	err = build_send_audio(m);
 
 	if (!err && m->codec.video_pt >= 0)
 		err = build_send_video(m);
@@ -618,4 +707,242 @@ void media_io_finish(struct media *m)
 	pad = gst_element_get_static_pad(m->wavenc, "sink");
 	gst_pad_send_event(pad, gst_event_new_eos());
 	gst_object_unref(pad);
+}
+
+/* ---- mute, play, the received level ---------------------------------- */
+
+/* What media_play() sends starts this far ahead of the mixer's clock. */
+#define PLAY_LEAD_NS (40 * GST_MSECOND)
+#define PLAY_NAME "sipws-play"
+
+int media_mute(struct media *m, bool mute)
+{
+	if (!m || !m->volume)
+		return EINVAL;
+	g_object_set(m->volume, "mute", (gboolean)mute, NULL);
+	return 0;
+}
+
+/* The played branch's first buffer: its time moved to where the mixer is
+ * (a file starts at 0; the call's running time is far on). */
+static GstPadProbeReturn on_play_first(GstPad *pad, GstPadProbeInfo *info,
+				       gpointer p)
+{
+	struct media *m = p;
+	GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER(info);
+	gint64 at;
+
+	g_mutex_lock(&m->lock);
+	at = m->mix_end;
+	g_mutex_unlock(&m->lock);
+	if (GST_BUFFER_PTS_IS_VALID(buf))
+		gst_pad_set_offset(pad, at + (gint64)PLAY_LEAD_NS -
+						(gint64)GST_BUFFER_PTS(buf));
+	return GST_PAD_PROBE_REMOVE;
+}
+
+static void play_ended_main(struct media *m, void *data)
+{
+	struct media_event ev = {.type = MEDIA_EVENT_PLAYED};
+
+	if (!m->failed && GPOINTER_TO_UINT(data) == m->play_serial &&
+	    m->play_bin && m->h)
+		m->h(&ev, m->arg);
+}
+
+static GstPadProbeReturn on_play_eos(GstPad *pad, GstPadProbeInfo *info,
+				     gpointer p)
+{
+	GstEvent *ev = GST_PAD_PROBE_INFO_EVENT(info);
+	struct media *m = g_object_get_data(G_OBJECT(pad), "sipws-media");
+
+	if (GST_EVENT_TYPE(ev) == GST_EVENT_EOS && m)
+		media_post(m, play_ended_main, p, NULL);
+	return GST_PAD_PROBE_OK;
+}
+
+/* The branch of the last media_play() out of the pipeline. */
+static void play_stop(struct media *m)
+{
+	if (!m->play_bin)
+		return;
+	/* The mixer's pad first: a thread pushing into it is let go. */
+	gst_element_release_request_pad(m->mixer, m->play_pad);
+	gst_object_unref(m->play_pad);
+	m->play_pad = NULL;
+	gst_element_set_state(m->play_bin, GST_STATE_NULL);
+	gst_bin_remove(GST_BIN(m->pipe), m->play_bin);
+	m->play_bin = NULL;
+}
+
+/* The source of what is played, linked to convert. */
+static int play_source(GstElement *bin, const char *what, double hz,
+		       GstElement *convert)
+{
+	GstElement *src, *dec;
+	int err = 0;
+
+	if (hz > 0) {
+		/* Not live: the mixer paces it like a file. */
+		src = make_in(bin, "audiotestsrc", &err);
+		if (!src)
+			return err;
+		g_object_set(src, "freq", hz, "volume", 0.5,
+			     "samplesperbuffer", 960, NULL);
+		return gst_element_link(src, convert) ? 0 : EIO;
+	}
+	src = make_in(bin, "filesrc", &err);
+	dec = make_in(bin, "decodebin", &err);
+	if (err)
+		return err;
+	g_object_set(src, "location", what, NULL);
+	if (!gst_element_link(src, dec))
+		return EIO;
+	g_signal_connect(dec, "pad-added", G_CALLBACK(on_decoded_pad), convert);
+	return 0;
+}
+
+int media_play(struct media *m, const char *what)
+{
+	GstElement *bin, *convert, *resample, *caps;
+	GstPad *src, *ghost;
+	double hz = 0;
+	char name[32];
+	int err = 0;
+
+	if (!m || !what || !*what || !m->pipe)
+		return EINVAL;
+	if (!m->mixer)
+		return ENOTSUP;
+	if (g_str_has_prefix(what, "tone:")) {
+		char *end;
+
+		hz = g_ascii_strtod(what + 5, &end);
+		if (end == what + 5 || *end || !(hz >= 1 && hz <= 20000))
+			return EINVAL;
+	} else if (access(what, R_OK) != 0) {
+		return errno;
+	}
+	play_stop(m);
+	snprintf(name, sizeof(name), PLAY_NAME "%u", ++m->play_serial);
+	bin = gst_bin_new(name);
+	convert = make_in(bin, "audioconvert", &err);
+	resample = make_in(bin, "audioresample", &err);
+	caps = audio_caps_in(bin, m->codec.clock, false, &err);
+	if (!err)
+		err = play_source(bin, what, hz, convert);
+	if (!err && !chain(convert, resample, caps, NULL))
+		err = EIO;
+	if (err) {
+		gst_object_unref(bin);
+		return err;
+	}
+	src = gst_element_get_static_pad(caps, "src");
+	g_object_set_data(G_OBJECT(src), "sipws-media", m);
+	gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_BUFFER, on_play_first, m,
+			  NULL);
+	gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_play_eos,
+			  GUINT_TO_POINTER(m->play_serial), NULL);
+	ghost = gst_ghost_pad_new("src", src);
+	gst_object_unref(src);
+	gst_element_add_pad(bin, ghost);
+	gst_bin_add(GST_BIN(m->pipe), bin);
+	m->play_bin = bin;
+	m->play_pad = gst_element_request_pad_simple(m->mixer, "sink_%u");
+	if (!m->play_pad || gst_pad_link(ghost, m->play_pad) != GST_PAD_LINK_OK) {
+		if (!m->play_pad) {
+			gst_bin_remove(GST_BIN(m->pipe), bin);
+			m->play_bin = NULL;
+			return EIO;
+		}
+		play_stop(m);
+		return EIO;
+	}
+	/* The source is no longer heard, now or after the end. */
+	g_object_set(m->mix_source, "mute", TRUE, NULL);
+	gst_element_sync_state_with_parent(bin);
+	return 0;
+}
+
+/* The bin of a play the message comes from, NULL when none. */
+static GstObject *play_of(GstObject *o)
+{
+	for (; o; o = GST_OBJECT_PARENT(o))
+		if (GST_IS_BIN(o) && g_str_has_prefix(GST_OBJECT_NAME(o),
+						     PLAY_NAME))
+			return o;
+	return NULL;
+}
+
+static void play_failed_main(struct media *m, void *data)
+{
+	struct media_event ev = {.type = MEDIA_EVENT_PLAYED, .err = EIO};
+
+	ev.reason = data;
+	if (!m->failed && m->h)
+		m->h(&ev, m->arg);
+}
+
+bool media_io_bus(struct media *m, GstMessage *msg)
+{
+	const GstStructure *s;
+
+	if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR ||
+	    GST_MESSAGE_TYPE(msg) == GST_MESSAGE_WARNING) {
+		GstObject *play = play_of(GST_MESSAGE_SRC(msg));
+		GError *error = NULL;
+
+		if (!play)
+			return false;
+		/* An old play's last words, or this play failing: only the
+		 * latter is said, and it stops. */
+		if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR &&
+		    play == GST_OBJECT(m->play_bin)) {
+			gst_message_parse_error(msg, &error, NULL);
+			media_post(m, play_failed_main,
+				   g_strdup(error->message), g_free);
+			g_error_free(error);
+			play_stop(m);
+			/* nothing was played: the source again */
+			g_object_set(m->mix_source, "mute", FALSE, NULL);
+		}
+		return true;
+	}
+	if (GST_MESSAGE_TYPE(msg) != GST_MESSAGE_ELEMENT)
+		return false;
+	s = gst_message_get_structure(msg);
+	if (!s || !gst_structure_has_name(s, "level"))
+		return false;
+	{
+		const GValue *rms = gst_structure_get_value(s, "rms");
+		GValueArray *a = rms ? g_value_get_boxed(rms) : NULL;
+
+		if (a && a->n_values > 0) {
+			g_mutex_lock(&m->lock);
+			m->level_db = g_value_get_double(
+				g_value_array_get_nth(a, 0));
+			m->level_us = g_get_monotonic_time();
+			g_mutex_unlock(&m->lock);
+		}
+	}
+	return true;
+}
+
+double media_io_level(struct media *m)
+{
+	double db = -INFINITY;
+
+	g_mutex_lock(&m->lock);
+	if (m->level_us && g_get_monotonic_time() - m->level_us < G_USEC_PER_SEC)
+		db = m->level_db;
+	g_mutex_unlock(&m->lock);
+	return db;
+}
+
+void media_io_release(struct media *m)
+{
+	if (m->play_pad)
+		gst_object_unref(m->play_pad);
+	if (m->mix_source)
+		gst_object_unref(m->mix_source);
 }

@@ -41,6 +41,7 @@ static void media_unref(struct media *m)
 	g_free(m->remote_ufrag);
 	if (m->held_pad)
 		gst_object_unref(m->held_pad);
+	media_io_release(m);
 	g_mutex_clear(&m->lock);
 	g_free(m);
 }
@@ -429,6 +430,8 @@ static gboolean media_bus(GstBus *bus, GstMessage *msg, gpointer p)
 	const GstStructure *s;
 
 	(void)bus;
+	if (media_io_bus(m, msg))
+		return G_SOURCE_CONTINUE;
 	switch (GST_MESSAGE_TYPE(msg)) {
 	case GST_MESSAGE_ERROR: {
 		GError *error = NULL;
@@ -875,6 +878,7 @@ int media_stats_get(struct media *m, struct media_stats *st)
 		return EINVAL;
 	memset(st, 0, sizeof(*st));
 	st->rtt_ms = -1;
+	st->level_db = media_io_level(m);
 	if (!m->webrtc)
 		return 0;
 	promise = gst_promise_new();

@@ -81,6 +81,9 @@ enum media_event_type {
 	MEDIA_EVENT_FAILED,
 	/* The source ended (end of file or of the descriptor's data). */
 	MEDIA_EVENT_ENDED,
+	/* What media_play() sends ended (err 0: silence follows) or could
+	 * not be played (err EIO, reason says why); the session goes on. */
+	MEDIA_EVENT_PLAYED,
 };
 
 struct media_event {
@@ -88,8 +91,8 @@ struct media_event {
 	const char *sdp;  /* MEDIA_EVENT_SDP */
 	bool sdp_offer;   /* MEDIA_EVENT_SDP: an offer (else an answer) */
 	char dtmf;        /* MEDIA_EVENT_DTMF */
-	int err;          /* MEDIA_EVENT_FAILED */
-	const char *reason; /* MEDIA_EVENT_FAILED */
+	int err;          /* MEDIA_EVENT_FAILED, MEDIA_EVENT_PLAYED */
+	const char *reason; /* MEDIA_EVENT_FAILED, MEDIA_EVENT_PLAYED */
 };
 
 /* Called on the default GLib main context. The session may be freed from
@@ -102,6 +105,9 @@ struct media_stats {
 	int64_t packets_lost; /* as the receiver counts them; 0 when none */
 	double jitter_ms;     /* inbound interarrival jitter */
 	double rtt_ms;        /* from RTCP, -1 when unknown */
+	/* The received audio's RMS level in dBFS over the last 0.1 s,
+	 * -INFINITY when none came in the last second. */
+	double level_db;
 };
 
 /* Initialise GStreamer and start making the process's DTLS certificate in
@@ -144,6 +150,18 @@ int media_hold(struct media *m, bool hold);
  * only gets none). Returns 0, EINVAL, E2BIG (over 63 queued), EAGAIN (not
  * connected yet, on hold, or the peer takes no telephone-event). */
 int media_dtmf_send(struct media *m, const char *digits, unsigned duration_ms);
+/* Send silence instead of the source (the stream goes on, DTMF too) or
+ * the source again. Returns 0 or EINVAL. */
+int media_mute(struct media *m, bool mute);
+/* Send what instead of the source from now on: a file (anything
+ * decodebin reads) or "tone:HZ". When it ends, silence is sent (until the
+ * next media_play()) and MEDIA_EVENT_PLAYED comes with err 0; a file
+ * that cannot be decoded gives MEDIA_EVENT_PLAYED with EIO and the
+ * source is sent again. A play
+ * replaces the one before. Needs a live source (silence, tone, device):
+ * ENOTSUP with a file or descriptor source. Returns 0, EINVAL (not built
+ * yet, a bad tone), ENOTSUP, or access(2)'s errno (ENOENT, EACCES). */
+int media_play(struct media *m, const char *what);
 /* Statistics now (waits for webrtcbin, a few ms). Returns 0 or errno. */
 int media_stats_get(struct media *m, struct media_stats *st);
 /* Check a PEM certificate against an a=fingerprint value ("sha-256

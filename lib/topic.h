@@ -29,6 +29,12 @@
 #define TOPIC_CALL_DTMF "call/dtmf"
 #define TOPIC_CALL_HOLD "call/hold"           /* on hold (either side) */
 #define TOPIC_CALL_UNHOLD "call/unhold"
+/* sip-call's own (--control), not in topic_names: sip-events never sees
+ * them. */
+#define TOPIC_CALL_MUTE "call/mute"
+#define TOPIC_CALL_UNMUTE "call/unmute"
+#define TOPIC_CALL_PLAY "call/play"     /* a play started */
+#define TOPIC_CALL_PLAYED "call/played" /* it ended, or failed: error */
 /* Instant messages (JsSIP: newMessage). */
 #define TOPIC_MESSAGE_INCOMING "message/incoming"
 

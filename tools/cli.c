@@ -13,6 +13,12 @@
 
 static const char *cli_progname = "sipws";
 static int cli_level = 1;
+static void (*cli_before_say)(void);
+
+void cli_set_before_say(void (*fn)(void))
+{
+	cli_before_say = fn;
+}
 
 /* Every diagnostic goes through text_escape: messages quote what the
  * network sent (reason phrases, URIs, the -vv trace), and its bytes must
@@ -37,6 +43,8 @@ static void cli_vsay(const char *fmt, va_list args)
 			len = sizeof(stack_buf) - 1;
 		}
 	}
+	if (cli_before_say != NULL)
+		cli_before_say();
 	fprintf(stderr, "%s: %s\n", cli_progname,
 		cli_text(span_make(text, len), 0));
 	if (text != stack_buf)

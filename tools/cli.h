@@ -104,6 +104,9 @@ void cli_timestamp(char *buf, size_t size, bool utc);
 /* Diagnostics: "prog: message\n" on stderr, honouring -q / -v. The whole
  * message is escaped as cli_text does: callers pass network text as is. */
 void cli_set_verbosity(int verbosity);
+/* fn is called before each diagnostic is written (a live status line on
+ * the terminal clears itself); NULL: none. */
+void cli_set_before_say(void (*fn)(void));
 int cli_verbosity(void);
 void cli_warn(const char *fmt, ...) CLI_PRINTF(1, 2);
 void cli_error(const char *fmt, ...) CLI_PRINTF(1, 2);

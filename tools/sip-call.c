@@ -3,6 +3,7 @@
  * what comes, send DTMF, report the call as JSON lines with sip-events'
  * topic names, and exit with the call's outcome. */
 #include "call.h"
+#include "check-device.h"
 #include "cli.h"
 #include "exitcode.h"
 #include "json.h"
@@ -14,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/wait.h>
@@ -31,6 +33,11 @@
 #define DTMF_START_MS 300
 /* After the played media ends: let the last packets arrive. */
 #define END_GRACE_MS 250
+/* The live status line on a terminal: refreshed this often, its level
+ * meter this wide for 0 to -60 dBFS. */
+#define STATUS_MS 500
+#define METER_WIDTH 20
+#define METER_FLOOR_DB (-60.0)
 #define MAX_TONES 4
 #define MAX_ICE_SERVERS 16
 
@@ -92,7 +99,8 @@ static const struct cli_option options[] = {
 	{"reject", OPT_REJECT, CLI_REQUIRED_ARG, "CODE",
 	 "with --answer: reject the calls not taken with CODE (400-699)"},
 	{"control", OPT_CONTROL, CLI_NO_ARG, NULL,
-	 "read commands on stdin: dtmf DIGITS, hold, unhold, hangup"},
+	 "read commands on stdin: dtmf DIGITS, hold, unhold, mute, unmute, "
+	 "play FILE, hangup"},
 	{"exec", OPT_EXEC, CLI_REQUIRED_ARG, "PROGRAM",
 	 "with --answer: run PROGRAM for each call, its stdio the audio"},
 	STACK_OPTIONS_COMMON,
@@ -141,7 +149,7 @@ struct run {
 	bool answered;
 	uint64_t answered_us;
 	unsigned long handled;  /* --answer: calls over */
-	struct loop_timer t_answer, t_duration, t_dtmf, t_grace;
+	struct loop_timer t_answer, t_duration, t_dtmf, t_grace, t_status;
 	char dtmf_queue[256];   /* digits and pauses still to send */
 	/* --exec: the program of the current call */
 	const char *exec;
@@ -152,14 +160,74 @@ struct run {
 	int audio_in, audio_out, dtmf_out; /* our ends, -1: none */
 	struct loop_timer t_reap;
 	/* --control */
+	bool muted;
 	struct loop_watch *watch;
 	char line[512];
 	size_t line_len;
+	bool status;            /* the live status line (stderr a TTY, no -q) */
 	/* the end */
 	bool stopping;
 	int code;               /* the worst call's code */
 	bool registered;
 };
+
+/* ---- the live status line ------------------------------------------- */
+
+static bool status_shown;
+
+/* Before anything else is written to stderr, and at the end. */
+static void status_clear(void)
+{
+	if (!status_shown)
+		return;
+	fputs("\r\033[K", stderr);
+	fflush(stderr);
+	status_shown = false;
+}
+
+/* "00:00:12 OPUS [#######-------------]  -23 dB loss 0.0%" */
+static void status_tick(void *arg)
+{
+	struct run *r = arg;
+	struct media_stats st;
+	char meter[METER_WIDTH + 1], level[16];
+	uint64_t s = (loop_now_us() - r->answered_us) / 1000000;
+	uint64_t total;
+	int bars = 0;
+
+	if (r->call == NULL || !r->answered)
+		return;
+	loop_timer_start(&r->t_status, r->stack.loop, STATUS_MS, status_tick,
+			 r);
+	if (call_stats(r->call, &st) != 0)
+		return;
+	snprintf(level, sizeof(level), "  -- dB");
+	if (isfinite(st.level_db)) {
+		double f = (st.level_db - METER_FLOOR_DB) / -METER_FLOOR_DB;
+
+		bars = f <= 0 ? 0 : f >= 1 ? METER_WIDTH
+					   : (int)(f * METER_WIDTH + 0.5);
+		snprintf(level, sizeof(level), "%4.0f dB",
+			 st.level_db < -99 ? -99 : st.level_db);
+	}
+	memset(meter, '#', (size_t)bars);
+	memset(meter + bars, '-', (size_t)(METER_WIDTH - bars));
+	meter[METER_WIDTH] = '\0';
+	total = st.packets_received + (uint64_t)(st.packets_lost > 0
+							 ? st.packets_lost
+							 : 0);
+	fprintf(stderr, "\r\033[K%02u:%02u:%02u %s [%s] %s loss %.1f%%%s",
+		(unsigned)(s / 3600), (unsigned)(s / 60 % 60),
+		(unsigned)(s % 60), call_codec(r->call) ? call_codec(r->call)
+							: "-",
+		meter, level,
+		total && st.packets_lost > 0
+			? 100.0 * (double)st.packets_lost / (double)total
+			: 0.0,
+		r->muted ? " muted" : "");
+	fflush(stderr);
+	status_shown = true;
+}
 
 /* ---- events --------------------------------------------------------- */
 
@@ -208,6 +276,8 @@ static void event_null(struct run *r, const char *key)
 
 static void event_end(struct run *r)
 {
+	if (r->out == stderr)
+		status_clear();
 	if (r->format == FORMAT_JSON) {
 		json_object_end(&r->json);
 		if (json_text(&r->json) == NULL)
@@ -285,6 +355,9 @@ static void call_over(struct run *r)
 	loop_timer_cancel(&r->t_duration);
 	loop_timer_cancel(&r->t_dtmf);
 	loop_timer_cancel(&r->t_grace);
+	loop_timer_cancel(&r->t_status);
+	status_clear();
+	r->muted = false;
 	r->dtmf_queue[0] = '\0';
 	if (r->exec) /* once the media session has let go of the pipes */
 		loop_timer_start(&r->t_reap, r->stack.loop, 0, exec_reap, r);
@@ -674,6 +747,9 @@ static void on_call(const struct call_event *ev, void *arg)
 		if (r->duration_ms)
 			loop_timer_start(&r->t_duration, r->stack.loop,
 					 r->duration_ms, hangup_cb, r);
+		if (r->status)
+			loop_timer_start(&r->t_status, r->stack.loop,
+					 STATUS_MS, status_tick, r);
 		break;
 	case CALL_EVENT_MEDIA:
 		event_begin(r, TOPIC_CALL_MEDIA);
@@ -694,6 +770,17 @@ static void on_call(const struct call_event *ev, void *arg)
 	case CALL_EVENT_HELD:
 		event_begin(r, ev->held ? TOPIC_CALL_HOLD : TOPIC_CALL_UNHOLD);
 		event_str(r, "by", ev->type == CALL_EVENT_HOLD ? "peer" : "us");
+		event_end(r);
+		break;
+	case CALL_EVENT_PLAYED:
+		/* silence follows; the call goes on (--stay or not) */
+		if (ev->err)
+			cli_error("play: %s", ev->reason ? ev->reason
+							 : strerror(ev->err));
+		event_begin(r, TOPIC_CALL_PLAYED);
+		if (ev->err)
+			event_str(r, "error", ev->reason ? ev->reason
+							 : strerror(ev->err));
 		event_end(r);
 		break;
 	case CALL_EVENT_SOURCE_ENDED:
@@ -733,8 +820,34 @@ static void command(struct run *r, char *line)
 				 arg);
 	} else if (strcmp(line, "hold") == 0 || strcmp(line, "unhold") == 0) {
 		err = call_hold(r->call, line[0] == 'h');
+	} else if (strcmp(line, "mute") == 0 || strcmp(line, "unmute") == 0) {
+		err = call_mute(r->call, line[0] == 'm');
+		if (err == 0) {
+			r->muted = line[0] == 'm';
+			event_begin(r, r->muted ? TOPIC_CALL_MUTE
+						: TOPIC_CALL_UNMUTE);
+			event_end(r);
+		}
+	} else if (strcmp(line, "play") == 0) {
+		err = *arg ? call_play(r->call, arg) : EINVAL;
+		if (err == 0) {
+			event_begin(r, TOPIC_CALL_PLAY);
+			event_str(r, "file", arg);
+			event_end(r);
+			return;
+		}
+		cli_error("play %s: %s", arg,
+			  err == EINVAL ? "want FILE or tone:HZ (1 to 20000)"
+			  : err == ENOTSUP
+				  ? "our audio is a file or a descriptor "
+				    "(--play FILE, --play-raw): nothing to "
+				    "replace"
+			  : err == EAGAIN ? "not now"
+					  : strerror(err));
+		return;
 	} else {
-		cli_warn("unknown command '%s' (dtmf, hold, unhold, hangup)",
+		cli_warn("unknown command '%s' (dtmf, hold, unhold, mute, "
+			 "unmute, play, hangup)",
 			 line);
 	}
 	if (err)
@@ -1087,6 +1200,17 @@ int main(int argc, char **argv)
 	/* A reader that closed the pipe is an output error, not a death. */
 	signal(SIGPIPE, SIG_IGN);
 
+	if (!play && !play_raw && !r.record && !r.exec) {
+		/* the default microphone and speakers, when there are */
+		bool mic = false, speakers = false;
+
+		if (check_audio_devices(&mic, &speakers) == 0) {
+			if (mic)
+				r.media.source = MEDIA_SOURCE_DEVICE;
+			if (speakers)
+				r.media.sink = MEDIA_SINK_DEVICE;
+		}
+	}
 	if (play)
 		parse_play(&r.media, tones, play);
 	if (play_raw)
@@ -1153,6 +1277,9 @@ int main(int argc, char **argv)
 	loop_timer_init(&r.t_duration);
 	loop_timer_init(&r.t_dtmf);
 	loop_timer_init(&r.t_grace);
+	loop_timer_init(&r.t_status);
+	r.status = isatty(2) && cli_verbosity() >= 1;
+	cli_set_before_say(status_clear);
 	loop_timer_init(&r.t_reap);
 	loop_timer_init(&r.t_child);
 	code = stack_open(&r.stack, conf, &so, &setup, &cli, reason,
@@ -1198,6 +1325,7 @@ int main(int argc, char **argv)
 
 	loop_unwatch(r.watch);
 	call_over(&r);
+	status_clear();
 	calls_free(r.calls);
 	loop_timer_cancel(&r.t_reap);
 	exec_reap(&r);

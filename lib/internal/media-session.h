@@ -73,6 +73,18 @@ struct media {
 	bool dtmf_on;
 	guint dtmf_timer;
 	guint connect_timer;
+
+	/* media-io.c: mute, play, the received level (main context only,
+	 * but level_db and level_us, under lock) */
+	GstElement *volume;      /* mutes what is sent */
+	GstElement *mixer;       /* live sources: the source and a played one */
+	GstPad *mix_source;      /* the source's pad on the mixer */
+	GstElement *play_bin;    /* what media_play() sends, NULL: none */
+	GstPad *play_pad;        /* its pad on the mixer */
+	guint play_serial;       /* which play an EOS or an error is of */
+	gint64 mix_end;          /* the mixer's last output ends (under lock) */
+	double level_db;         /* the received audio's RMS, dBFS */
+	gint64 level_us;         /* when it was measured */
 };
 
 void media_post(struct media *m, void (*fn)(struct media *m, void *data),
@@ -91,6 +103,13 @@ char *media_ice_server_uri(const struct media_ice_server *srv);
 int media_io_build(struct media *m);
 void media_io_pad_added(GstElement *webrtc, GstPad *pad, gpointer p);
 void media_io_finish(struct media *m);
+/* A bus message of the audio paths (the received level, a played file's
+ * end or error): true when it was one. */
+bool media_io_bus(struct media *m, GstMessage *msg);
+/* The session is freed: the references media-io.c holds. */
+void media_io_release(struct media *m);
+/* The received level for media_stats (-INFINITY: no audio lately). */
+double media_io_level(struct media *m);
 
 #define MEDIA_DIR_SEND 1u
 #define MEDIA_DIR_RECV 2u

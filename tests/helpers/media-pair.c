@@ -275,6 +275,8 @@ static void on_event(const struct media_event *ev, void *arg)
 	case MEDIA_EVENT_ENDED:
 		printf("%s: ended\n", s->name);
 		break;
+	case MEDIA_EVENT_PLAYED: /* no media_play() here */
+		break;
 	}
 	fflush(stdout);
 }
