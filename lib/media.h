@@ -138,14 +138,17 @@ int media_alloc(struct media **mp, const struct media_config *cfg,
 /* Stops sending and recording (a WAV file is finished) and frees. */
 void media_free(struct media *m);
 
-/* Make an offer: it comes as MEDIA_EVENT_SDP. Returns 0 or errno. */
+/* Make an offer: it comes as MEDIA_EVENT_SDP. Returns 0 or errno: ENOENT
+ * (a plugin, or the video device or file, missing), EACCES or EIO (a
+ * source that cannot be opened, a device that is no camera). */
 int media_offer(struct media *m);
 /* Answer a remote offer (first or a re-offer): the answer comes as
  * MEDIA_EVENT_SDP. A re-offer (hold, unhold, a softphone's re-INVITE
  * with its nominated candidates, in any order with the ACK) is answered
  * from the current description with the complementary direction;
  * ENOTSUP for an ICE restart or a new certificate. Returns 0, EPROTO
- * (unusable SDP: reason filled), ENOTSUP or errno. reason may be NULL. */
+ * (unusable SDP: reason filled), ENOTSUP, media_offer()'s source errors
+ * (reason filled) or errno. reason may be NULL. */
 int media_answer(struct media *m, const char *offer, char *reason,
 		 size_t reason_size);
 /* Take the peer's answer to our offer or re-offer. Returns 0, EPROTO,
