@@ -180,6 +180,17 @@ fi
 field() {
 	browser_field "$1" <"$2"
 }
+# browser_video_decoded NAME: NAME's call decodes VP8 frames, more of them
+# a second later (getStats in s1, s2).
+browser_video_decoded() {
+	browser_stats "$1" >s1 &&
+	sleep 1 &&
+	browser_stats "$1" >s2 &&
+	cat s1 s2 &&
+	test "$(field videoCodec s2)" = video/VP8 &&
+	test "$(field videoFramesDecoded s1)" -gt 0 &&
+	test "$(field videoFramesDecoded s2)" -gt "$(field videoFramesDecoded s1)"
+}
 
 test_expect_success 'JsSIP registers carol in Chromium (fake camera and microphone)' '
 	browser_start carol &&
@@ -195,13 +206,7 @@ test_expect_success 'sip-call --video calls the browser, which answers with vide
 	browser_expect -t 20 carol call_confirmed &&
 	sleep 1 &&
 	between "$(browser_tone carol)" 430 450 &&
-	browser_stats carol >s1 &&
-	sleep 1 &&
-	browser_stats carol >s2 &&
-	cat s1 s2 &&
-	test "$(field videoCodec s2)" = video/VP8 &&
-	test "$(field videoFramesDecoded s1)" -gt 0 &&
-	test "$(field videoFramesDecoded s2)" -gt "$(field videoFramesDecoded s1)" &&
+	browser_video_decoded carol &&
 	browser_hangup carol &&
 	i=0 && while ! test -s alice.rc; do
 		i=$((i + 1)) && test $i -lt 200 && sleep 0.1 || exit 1
@@ -221,13 +226,7 @@ test_expect_success 'the browser calls sip-call --answer --video: frames decoded
 	browser_expect -t 20 carol call_confirmed &&
 	sleep 1 &&
 	between "$(browser_tone carol)" 650 670 &&
-	browser_stats carol >s1 &&
-	sleep 1 &&
-	browser_stats carol >s2 &&
-	cat s1 s2 &&
-	test "$(field videoCodec s2)" = video/VP8 &&
-	test "$(field videoFramesDecoded s1)" -gt 0 &&
-	test "$(field videoFramesDecoded s2)" -gt "$(field videoFramesDecoded s1)" &&
+	browser_video_decoded carol &&
 	browser_hangup carol &&
 	bob_wait 0 &&
 	test_grep "\"cause\":\"peer hung up\"" bob.out &&
