@@ -671,12 +671,18 @@ static int media_local(struct media *m, bool offer, char *reason,
 
 int media_offer(struct media *m)
 {
+	char reason[256] = "";
 	int err;
 
 	if (!m || m->pipe)
 		return EINVAL;
 	media_codec_default(m);
-	err = media_build(m, true, NULL, 0);
+	err = media_build(m, true, reason, sizeof(reason));
+	if (err && reason[0]) {
+		/* A source that did not open: its reason as an event. */
+		media_fail(m, err, "%s", reason);
+		return 0;
+	}
 	if (err)
 		return err;
 	return media_local(m, true, NULL, 0);

@@ -138,9 +138,10 @@ int media_alloc(struct media **mp, const struct media_config *cfg,
 /* Stops sending and recording (a WAV file is finished) and frees. */
 void media_free(struct media *m);
 
-/* Make an offer: it comes as MEDIA_EVENT_SDP. Returns 0 or errno: ENOENT
- * (a plugin, or the video device or file, missing), EACCES or EIO (a
- * source that cannot be opened, a device that is no camera). */
+/* Make an offer: it comes as MEDIA_EVENT_SDP, or MEDIA_EVENT_FAILED
+ * (ENOENT, EACCES or EIO, with the reason) when a source cannot be
+ * opened (a video device that is missing or no camera). Returns 0 or
+ * errno (ENOENT: a plugin missing). */
 int media_offer(struct media *m);
 /* Answer a remote offer (first or a re-offer): the answer comes as
  * MEDIA_EVENT_SDP. A re-offer (hold, unhold, a softphone's re-INVITE

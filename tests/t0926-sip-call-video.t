@@ -171,10 +171,12 @@ test_expect_success 'a video file that is no file: exit 74' '
 	test_grep "^sip-call: --video-source .*: Is a directory\$" alice.err
 '
 
-test_expect_success 'a device that is no camera (/dev/null) when dialling: exit 74, one line' '
+test_expect_success 'a device that is no camera (/dev/null) when dialling: exit 74, the reason in one line' '
 	test_expect_code 74 alice --video-source /dev/null bob &&
 	test "$(wc -l <alice.err)" = 1 &&
-	test_grep "^sip-call: " alice.err
+	test_grep "^sip-call: sip:bob@127.0.0.1: media failed: v4l2src.*/dev/null" alice.err &&
+	test_grep "\"topic\":\"call/end\".*\"cause\":\"media failed\".*\"exit\":74" alice.out &&
+	test_grep -v "call/progress" alice.out
 '
 
 test_expect_success 'a device that is no camera when answering: the caller gets 500, the answerer exits 74 with the reason' '
