@@ -266,7 +266,7 @@ static void pair_check(const struct check_config *cfg,
 	p.loop = g_main_loop_new(NULL, FALSE);
 	mc.source = MEDIA_SOURCE_TONE;
 	mc.tone_count = 1;
-	mc.video = true; /* VP8 too: throughput worth measuring */
+	mc.video = MEDIA_VIDEO_PATTERN; /* VP8 too: throughput worth measuring */
 	mc.ice_addresses = cfg->ice_addresses;
 	mc.ice_address_count = cfg->ice_address_count;
 	mc.ice_servers = server;

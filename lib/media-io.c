@@ -32,7 +32,12 @@ int media_config_copy(struct media_config *dst, const struct media_config *src)
 			       ? g_memdup2(src->tone_hz,
 					   src->tone_count * sizeof(double))
 			       : NULL;
+	if ((src->video == MEDIA_VIDEO_DEVICE ||
+	     src->video == MEDIA_VIDEO_FILE) &&
+	    !src->video_path)
+		return EINVAL;
 	dst->source_path = g_strdup(src->source_path);
+	dst->video_path = g_strdup(src->video_path);
 	dst->source_device = g_strdup(src->source_device);
 	dst->sink_path = g_strdup(src->sink_path);
 	dst->sink_device = g_strdup(src->sink_device);
@@ -65,6 +70,7 @@ void media_config_release(struct media_config *cfg)
 
 	g_free((void *)cfg->tone_hz);
 	g_free((void *)cfg->source_path);
+	g_free((void *)cfg->video_path);
 	g_free((void *)cfg->source_device);
 	g_free((void *)cfg->sink_path);
 	g_free((void *)cfg->sink_device);
@@ -224,18 +230,20 @@ static bool link_to_webrtc(struct media *m, GstElement *from, GstCaps *caps)
 /* The mixer's wait for a device's audio beyond the latency it reports. */
 #define DEVICE_MARGIN_NS (100 * GST_MSECOND)
 
+/* decodebin's stream of the kind ("audio/", "video/") its data names goes
+ * to next: the first one only. */
 static void on_decoded_pad(GstElement *decodebin, GstPad *pad, gpointer p)
 {
 	GstElement *next = p;
 	GstPad *sink = gst_element_get_static_pad(next, "sink");
 	GstCaps *caps = gst_pad_get_current_caps(pad);
+	const char *kind = g_object_get_data(G_OBJECT(decodebin), "sipws-kind");
 
-	(void)decodebin;
 	if (!caps)
 		caps = gst_pad_query_caps(pad, NULL);
 	if (g_str_has_prefix(
 		    gst_structure_get_name(gst_caps_get_structure(caps, 0)),
-		    "audio/") &&
+		    kind) &&
 	    !gst_pad_is_linked(sink))
 		gst_pad_link(pad, sink);
 	gst_caps_unref(caps);
@@ -291,6 +299,7 @@ static int build_source(struct media *m, GstElement *convert, bool *paced)
 		g_object_set(src, "location", c->source_path, NULL);
 		if (!gst_element_link(src, dec))
 			return EIO;
+		g_object_set_data(G_OBJECT(dec), "sipws-kind", "audio/");
 		g_signal_connect(dec, "pad-added", G_CALLBACK(on_decoded_pad),
 				 convert);
 		*paced = true;
@@ -350,6 +359,20 @@ static GstPadProbeReturn on_mixed(GstPad *pad, GstPadProbeInfo *info,
 	return GST_PAD_PROBE_OK;
 }
 
+/* A file or descriptor (slot 0 audio, 1 video) waits at sync's sink
+ * until the session is verified (media_gate). */
+static void hold_until_verified(struct media *m, unsigned slot,
+				GstElement *sync)
+{
+	g_object_set(sync, "sync-to-first", TRUE, NULL);
+	m->held_pad[slot] = gst_element_get_static_pad(sync, "sink");
+	m->held_probe[slot] = gst_pad_add_probe(
+		m->held_pad[slot],
+		GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER |
+			GST_PAD_PROBE_TYPE_BUFFER_LIST,
+		NULL, NULL, NULL);
+}
+
 static int build_send_audio(struct media *m)
 {
 	struct media_codec_choice *c = &m->codec;
@@ -405,13 +428,7 @@ static int build_send_audio(struct media *m)
 		sync = make(m, "clocksync", &err);
 		if (!sync)
 			return err;
-		g_object_set(sync, "sync-to-first", TRUE, NULL);
-		m->held_pad = gst_element_get_static_pad(sync, "sink");
-		m->held_probe = gst_pad_add_probe(
-			m->held_pad,
-			GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER |
-				GST_PAD_PROBE_TYPE_BUFFER_LIST,
-			NULL, NULL, NULL);
+		hold_until_verified(m, 0, sync);
 	}
 	g_object_set(pay, "pt", c->pt, NULL);
 	if (opus)
@@ -483,35 +500,137 @@ static int build_send_audio(struct media *m)
 	return err;
 }
 
+static GstPadProbeReturn count_buffers(GstPad *pad, GstPadProbeInfo *info,
+				      gpointer p)
+{
+	(void)pad;
+	g_atomic_int_add((gint *)p,
+			 GST_PAD_PROBE_INFO_TYPE(info) &
+					 GST_PAD_PROBE_TYPE_BUFFER_LIST
+				 ? (gint)gst_buffer_list_length(
+					   GST_PAD_PROBE_INFO_BUFFER_LIST(info))
+				 : 1);
+	return GST_PAD_PROBE_OK;
+}
+
+static void count_on(GstElement *e, const char *pad_name, gint *counter)
+{
+	GstPad *pad = gst_element_get_static_pad(e, pad_name);
+
+	gst_pad_add_probe(pad,
+			  GST_PAD_PROBE_TYPE_BUFFER |
+				  GST_PAD_PROBE_TYPE_BUFFER_LIST,
+			  count_buffers, counter, NULL);
+	gst_object_unref(pad);
+}
+
+/* The end of a video file is no end of the call (the audio decides):
+ * its EOS never reaches webrtcbin. */
+static GstPadProbeReturn drop_eos(GstPad *pad, GstPadProbeInfo *info,
+				  gpointer p)
+{
+	(void)pad;
+	(void)p;
+	return GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS
+		       ? GST_PAD_PROBE_DROP
+		       : GST_PAD_PROBE_OK;
+}
+
+/* The video source, converted to what the encoder takes, linked to
+ * scale; returns the element to continue from. */
+static GstElement *build_video_source(struct media *m, GstElement *convert,
+				      int *err)
+{
+	const struct media_config *c = &m->cfg;
+	GstElement *src, *dec;
+
+	switch (c->video) {
+	case MEDIA_VIDEO_DEVICE:
+		src = make(m, "v4l2src", err);
+		if (!src)
+			return NULL;
+		g_object_set(src, "device", c->video_path, NULL);
+		break;
+	case MEDIA_VIDEO_FILE:
+		src = make(m, "filesrc", err);
+		dec = make(m, "decodebin", err);
+		if (!src || !dec)
+			return NULL;
+		g_object_set(src, "location", c->video_path, NULL);
+		if (!gst_element_link(src, dec)) {
+			*err = EIO;
+			return NULL;
+		}
+		g_object_set_data(G_OBJECT(dec), "sipws-kind", "video/");
+		g_signal_connect(dec, "pad-added", G_CALLBACK(on_decoded_pad),
+				 convert);
+		return convert;
+	default:
+		src = make(m, "videotestsrc", err);
+		if (!src)
+			return NULL;
+		g_object_set(src, "is-live", TRUE, NULL);
+		break;
+	}
+	if (!gst_element_link(src, convert)) {
+		*err = EIO;
+		return NULL;
+	}
+	return convert;
+}
+
 static int build_send_video(struct media *m)
 {
-	GstElement *src, *caps, *enc, *pay, *gate;
+	GstElement *convert, *scale, *rate, *caps, *sync = NULL, *enc, *pay,
+		*gate, *last;
 	GstCaps *raw, *rtp;
+	GstPad *pad;
 	int err = 0;
 
-	src = make(m, "videotestsrc", &err);
+	convert = make(m, "videoconvert", &err);
+	scale = make(m, "videoscale", &err);
+	rate = make(m, "videorate", &err);
 	caps = make(m, "capsfilter", &err);
 	enc = make(m, "vp8enc", &err);
 	pay = make(m, "rtpvp8pay", &err);
 	gate = valve(m, 1, &err);
-	if (err)
-		return err;
-	g_object_set(src, "is-live", TRUE, NULL);
-	raw = gst_caps_new_simple("video/x-raw", "width", G_TYPE_INT, 320,
-				  "height", G_TYPE_INT, 240, "framerate",
+	if (err || !build_video_source(m, convert, &err))
+		return err ? err : EIO;
+	if (m->cfg.video == MEDIA_VIDEO_FILE) {
+		sync = make(m, "clocksync", &err);
+		if (!sync)
+			return err;
+		hold_until_verified(m, 1, sync);
+	}
+	raw = gst_caps_new_simple("video/x-raw", "format", G_TYPE_STRING,
+				  "I420", "width", G_TYPE_INT, 320, "height",
+				  G_TYPE_INT, 240, "pixel-aspect-ratio",
+				  GST_TYPE_FRACTION, 1, 1, "framerate",
 				  GST_TYPE_FRACTION, 15, 1, NULL);
 	g_object_set(caps, "caps", raw, NULL);
 	gst_caps_unref(raw);
-	g_object_set(enc, "deadline", (gint64)1, NULL);
+	/* Realtime; a key frame every 2 s, so that a receiver that missed
+	 * the first (the gate opening, a hold) soon decodes again. */
+	g_object_set(enc, "deadline", (gint64)1, "keyframe-max-dist", 30,
+		     NULL);
 	g_object_set(pay, "pt", m->codec.video_pt, NULL);
-	if (!chain(src, caps, enc, pay, gate, NULL))
+	/* The valve before the encoder: its first frame is a key frame. */
+	last = sync ? chain(convert, scale, rate, caps, sync, gate, enc, pay,
+			    NULL)
+		    : chain(convert, scale, rate, caps, gate, enc, pay, NULL);
+	if (!last)
 		return EIO;
+	pad = gst_element_get_static_pad(caps, "src");
+	gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, drop_eos,
+			  NULL, NULL);
+	gst_object_unref(pad);
+	count_on(pay, "src", &m->video_sent);
 	rtp = gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING,
 				  "video", "encoding-name", G_TYPE_STRING,
 				  "VP8", "payload", G_TYPE_INT,
 				  m->codec.video_pt, "clock-rate", G_TYPE_INT,
 				  90000, NULL);
-	err = link_to_webrtc(m, gate, rtp) ? 0 : EIO;
+	err = link_to_webrtc(m, pay, rtp) ? 0 : EIO;
 	gst_caps_unref(rtp);
 	return err;
 }
@@ -632,7 +751,7 @@ int media_io_build(struct media *m)
 void media_io_pad_added(GstElement *webrtc, GstPad *pad, gpointer p)
 {
 	struct media *m = p;
-	GstElement *q, *depay = NULL, *dec = NULL, *end = NULL;
+	GstElement *q, *depay = NULL, *dec = NULL, *video = NULL, *end = NULL;
 	const gchar *enc = "";
 	GstCaps *caps;
 	GstPad *sink;
@@ -659,6 +778,15 @@ void media_io_pad_added(GstElement *webrtc, GstPad *pad, gpointer p)
 	} else if (!g_ascii_strcasecmp(enc, "PCMA")) {
 		depay = make(m, "rtppcmadepay", &err);
 		dec = make(m, "alawdec", &err);
+	} else if (!g_ascii_strcasecmp(enc, "VP8")) {
+		/* Decoded and counted, not shown; a second one not even
+		 * decoded. Our side asks for a key frame when it lacks one. */
+		depay = make(m, "rtpvp8depay", &err);
+		if (g_atomic_int_compare_and_exchange(&m->video_linked, 0, 1))
+			video = make(m, "vp8dec", &err);
+		if (depay)
+			g_object_set(depay, "request-keyframe", TRUE,
+				     "wait-for-keyframe", TRUE, NULL);
 	} else if (!g_ascii_strcasecmp(enc, "TELEPHONE-EVENT")) {
 		/* It posts "dtmf-event" messages on the bus. */
 		depay = make(m, "rtpdtmfdepay", &err);
@@ -675,10 +803,16 @@ void media_io_pad_added(GstElement *webrtc, GstPad *pad, gpointer p)
 			goto fail;
 		g_object_set(end, "async", FALSE, "sync", FALSE, NULL);
 	}
-	if (!(depay ? dec ? chain(q, depay, dec, m->recv_head, NULL)
-			  : chain(q, depay, end, NULL)
+	if (!(depay ? dec     ? chain(q, depay, dec, m->recv_head, NULL)
+		      : video ? chain(q, depay, video, end, NULL)
+			      : chain(q, depay, end, NULL)
 		    : chain(q, end, NULL)))
 		goto fail;
+	if (video) {
+		count_on(q, "sink", &m->video_received);
+		count_on(video, "src", &m->video_frames);
+		gst_element_sync_state_with_parent(video);
+	}
 	if (end)
 		gst_element_sync_state_with_parent(end);
 	if (dec)

@@ -39,8 +39,9 @@ static void media_unref(struct media *m)
 	g_free(m->remote_fingerprint);
 	g_strfreev(m->local_mids);
 	g_free(m->remote_ufrag);
-	if (m->held_pad)
-		gst_object_unref(m->held_pad);
+	for (unsigned i = 0; i < G_N_ELEMENTS(m->held_pad); i++)
+		if (m->held_pad[i])
+			gst_object_unref(m->held_pad[i]);
 	media_io_release(m);
 	g_mutex_clear(&m->lock);
 	g_free(m);
@@ -166,10 +167,11 @@ void media_gate(struct media *m, bool verified)
 	g_mutex_lock(&m->lock);
 	m->verified = verified;
 	media_gate_apply_locked(m);
-	if (verified && m->held_probe) {
-		gst_pad_remove_probe(m->held_pad, m->held_probe);
-		m->held_probe = 0;
-	}
+	for (unsigned i = 0; verified && i < G_N_ELEMENTS(m->held_pad); i++)
+		if (m->held_probe[i]) {
+			gst_pad_remove_probe(m->held_pad[i], m->held_probe[i]);
+			m->held_probe[i] = 0;
+		}
 	g_mutex_unlock(&m->lock);
 }
 
@@ -424,6 +426,27 @@ static void on_ice_notify(GObject *webrtc, GParamSpec *pspec, gpointer p)
 		media_post(m, media_sdp_main, NULL, NULL);
 }
 
+/* An error message's errno (ENOENT: a file or device not found; EACCES:
+ * not allowed; else EIO) and reason. */
+static int media_bus_error(GstMessage *msg, char *reason, size_t reason_size)
+{
+	GError *error = NULL;
+	int err = EIO;
+
+	gst_message_parse_error(msg, &error, NULL);
+	if (error->domain == GST_RESOURCE_ERROR &&
+	    error->code == GST_RESOURCE_ERROR_NOT_FOUND)
+		err = ENOENT;
+	else if (error->domain == GST_RESOURCE_ERROR &&
+		 error->code == GST_RESOURCE_ERROR_NOT_AUTHORIZED)
+		err = EACCES;
+	if (reason)
+		snprintf(reason, reason_size, "%s: %s",
+			 GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)), error->message);
+	g_error_free(error);
+	return err;
+}
+
 static gboolean media_bus(GstBus *bus, GstMessage *msg, gpointer p)
 {
 	struct media *m = p;
@@ -434,16 +457,10 @@ static gboolean media_bus(GstBus *bus, GstMessage *msg, gpointer p)
 		return G_SOURCE_CONTINUE;
 	switch (GST_MESSAGE_TYPE(msg)) {
 	case GST_MESSAGE_ERROR: {
-		GError *error = NULL;
+		char reason[256];
+		int err = media_bus_error(msg, reason, sizeof(reason));
 
-		gst_message_parse_error(msg, &error, NULL);
-		media_fail(m, error->domain == GST_RESOURCE_ERROR &&
-				       error->code == GST_RESOURCE_ERROR_NOT_FOUND
-			       ? ENOENT
-			       : EIO,
-			   "%s: %s", GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)),
-			   error->message);
-		g_error_free(error);
+		media_fail(m, err, "%s", reason);
 		break;
 	}
 	case GST_MESSAGE_ELEMENT:
@@ -516,8 +533,12 @@ static void media_ice_setup(struct media *m)
 			     GST_WEBRTC_ICE_TRANSPORT_POLICY_RELAY, NULL);
 }
 
-static int media_build(struct media *m, bool bundle)
+/* Returns 0, ENOENT (a plugin, or the source's file or device, missing),
+ * EACCES or EIO: reason filled (it may be NULL). */
+static int media_build(struct media *m, bool bundle, char *reason,
+		       size_t reason_size)
 {
+	GstMessage *msg;
 	GstBus *bus;
 	int err;
 
@@ -543,10 +564,21 @@ static int media_build(struct media *m, bool bundle)
 		return err;
 	bus = gst_pipeline_get_bus(GST_PIPELINE(m->pipe));
 	m->bus_watch = gst_bus_add_watch(bus, media_bus, m);
-	gst_object_unref(bus);
 	if (gst_element_set_state(m->pipe, GST_STATE_PLAYING) ==
-	    GST_STATE_CHANGE_FAILURE)
-		return EIO;
+	    GST_STATE_CHANGE_FAILURE) {
+		/* A device that cannot be opened, said synchronously: the
+		 * watch must not report it again. */
+		msg = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+		err = msg ? media_bus_error(msg, reason, reason_size) : EIO;
+		if (!msg && reason)
+			snprintf(reason, reason_size,
+				 "the media pipeline did not start");
+		if (msg)
+			gst_message_unref(msg);
+		gst_object_unref(bus);
+		return err;
+	}
+	gst_object_unref(bus);
 	return 0;
 }
 
@@ -642,12 +674,18 @@ static int media_local(struct media *m, bool offer, char *reason,
 
 int media_offer(struct media *m)
 {
+	char reason[256] = "";
 	int err;
 
 	if (!m || m->pipe)
 		return EINVAL;
 	media_codec_default(m);
-	err = media_build(m, true);
+	err = media_build(m, true, reason, sizeof(reason));
+	if (err && reason[0]) {
+		/* A source that did not open: its reason as an event. */
+		media_fail(m, err, "%s", reason);
+		return 0;
+	}
 	if (err)
 		return err;
 	return media_local(m, true, NULL, 0);
@@ -674,8 +712,10 @@ static int media_remote(struct media *m, const char *text, bool offer,
 	if (err)
 		goto out;
 	if (!m->pipe) {
-		err = media_build(m, gst_sdp_message_get_attribute_val(
-					     sdp, "group") != NULL);
+		err = media_build(m,
+				  gst_sdp_message_get_attribute_val(
+					  sdp, "group") != NULL,
+				  reason, reason_size);
 		if (err)
 			goto out;
 	}
@@ -887,6 +927,11 @@ int media_stats_get(struct media *m, struct media_stats *st)
 	if (reply)
 		gst_structure_foreach(reply, stats_each, st);
 	gst_promise_unref(promise);
+	st->video = m->codec.video_pt >= 0 && !m->video_declined;
+	st->video_packets_sent = (guint)g_atomic_int_get(&m->video_sent);
+	st->video_packets_received =
+		(guint)g_atomic_int_get(&m->video_received);
+	st->video_frames_decoded = (guint)g_atomic_int_get(&m->video_frames);
 	return err;
 }
 

@@ -27,6 +27,15 @@ enum media_sink {
 	MEDIA_SINK_DEVICE, /* sink_device (PulseAudio name), NULL: default */
 };
 
+enum media_video {
+	MEDIA_VIDEO_NONE = 0,
+	MEDIA_VIDEO_PATTERN, /* a test pattern */
+	MEDIA_VIDEO_DEVICE,  /* a V4L2 device at video_path (/dev/videoN) */
+	MEDIA_VIDEO_FILE,    /* anything decodebin reads at video_path; its
+			      * first video stream, once (then no more
+			      * frames; the call goes on) */
+};
+
 /* A STUN or TURN server as config.js (turn_servers) names it: urls
  * "stun:host:port", "turn:host:port", "turns:host:port", with
  * "?transport=tcp" for TURN over TCP; username and credential for TURN. */
@@ -49,7 +58,10 @@ struct media_config {
 	int sink_fd;             /* MEDIA_SINK_FD */
 	const char *sink_device; /* MEDIA_SINK_DEVICE, may be NULL */
 
-	bool video; /* offer or accept VP8 video (a test pattern) */
+	/* Offer or accept VP8 video (320x240 at 15 frames/s) from this
+	 * source; MEDIA_VIDEO_NONE: audio only, a peer's video declined. */
+	enum media_video video;
+	const char *video_path; /* MEDIA_VIDEO_DEVICE, MEDIA_VIDEO_FILE */
 
 	/* ICE only on these local addresses (libnice's add-local-ip-address;
 	 * needed for loopback). None: every interface but loopback. */
@@ -100,6 +112,7 @@ struct media_event {
 typedef void(media_event_h)(const struct media_event *ev, void *arg);
 
 struct media_stats {
+	/* Every stream's RTP, audio and video. */
 	uint64_t packets_sent, bytes_sent;
 	uint64_t packets_received, bytes_received;
 	int64_t packets_lost; /* as the receiver counts them; 0 when none */
@@ -108,6 +121,11 @@ struct media_stats {
 	/* The received audio's RMS level in dBFS over the last 0.1 s,
 	 * -INFINITY when none came in the last second. */
 	double level_db;
+	/* The video part: RTP packets handed to and from the transport,
+	 * and VP8 frames decoded. */
+	bool video;           /* video negotiated */
+	uint64_t video_packets_sent, video_packets_received;
+	uint64_t video_frames_decoded;
 };
 
 /* Initialise GStreamer and start making the process's DTLS certificate in
@@ -126,14 +144,18 @@ int media_alloc(struct media **mp, const struct media_config *cfg,
 /* Stops sending and recording (a WAV file is finished) and frees. */
 void media_free(struct media *m);
 
-/* Make an offer: it comes as MEDIA_EVENT_SDP. Returns 0 or errno. */
+/* Make an offer: it comes as MEDIA_EVENT_SDP, or MEDIA_EVENT_FAILED
+ * (ENOENT, EACCES or EIO, with the reason) when a source cannot be
+ * opened (a video device that is missing or no camera). Returns 0 or
+ * errno (ENOENT: a plugin missing). */
 int media_offer(struct media *m);
 /* Answer a remote offer (first or a re-offer): the answer comes as
  * MEDIA_EVENT_SDP. A re-offer (hold, unhold, a softphone's re-INVITE
  * with its nominated candidates, in any order with the ACK) is answered
  * from the current description with the complementary direction;
  * ENOTSUP for an ICE restart or a new certificate. Returns 0, EPROTO
- * (unusable SDP: reason filled), ENOTSUP or errno. reason may be NULL. */
+ * (unusable SDP: reason filled), ENOTSUP, media_offer()'s source errors
+ * (reason filled) or errno. reason may be NULL. */
 int media_answer(struct media *m, const char *offer, char *reason,
 		 size_t reason_size);
 /* Take the peer's answer to our offer or re-offer. Returns 0, EPROTO,

@@ -1,7 +1,8 @@
-/* sip-call: place or answer WebRTC audio calls from the shell (calls of
+/* sip-call: place or answer WebRTC calls from the shell (calls of
  * call.h on the account's ua): play a tone, a file or raw audio, record
- * what comes, send DTMF, report the call as JSON lines with sip-events'
- * topic names, and exit with the call's outcome. */
+ * what comes, send and decode VP8 video, send DTMF, report the call as
+ * JSON lines with sip-events' topic names, and exit with the call's
+ * outcome. */
 #include "call.h"
 #include "check-device.h"
 #include "cli.h"
@@ -18,6 +19,7 @@
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +63,8 @@ enum {
 	OPT_REJECT,
 	OPT_CONTROL,
 	OPT_EXEC,
+	OPT_VIDEO,
+	OPT_VIDEO_SOURCE,
 };
 
 static const struct cli_option options[] = {
@@ -70,6 +74,10 @@ static const struct cli_option options[] = {
 	 "send raw s16le 48 kHz mono audio from FILE (- for stdin)"},
 	{"record", OPT_RECORD, CLI_REQUIRED_ARG, "FILE|-",
 	 "record to a WAV FILE (strftime patterns), - for raw s16le on stdout"},
+	{"video", OPT_VIDEO, CLI_NO_ARG, NULL,
+	 "send and receive VP8 video (a test pattern by default)"},
+	{"video-source", OPT_VIDEO_SOURCE, CLI_REQUIRED_ARG, "SOURCE",
+	 "video from pattern, a V4L2 device or a FILE (implies --video)"},
 	{"duration", OPT_DURATION, CLI_REQUIRED_ARG, "SECONDS",
 	 "hang up SECONDS after the answer"},
 	{"stay", OPT_STAY, CLI_NO_ARG, NULL,
@@ -112,7 +120,7 @@ static const struct cli_tool tool = {
 	"[options] [--play FILE|-|tone:HZ] [--record FILE|-] URI\n"
 	"[options] --answer [--from PATTERN] [--count N] [--reject CODE]\n"
 	"[options] --answer --exec PROGRAM [--count N]",
-	"Place or answer WebRTC audio calls over SIP WebSocket.",
+	"Place or answer WebRTC audio (and video) calls over SIP WebSocket.",
 	options,
 };
 
@@ -687,6 +695,14 @@ static void on_ended(struct run *r, const struct call_event *ev)
 			event_int(r, "rtt_us", (long long)(st.rtt_ms * 1000));
 		else
 			event_null(r, "rtt_us");
+		if (st.video) {
+			event_int(r, "video_packets_sent",
+				  (long long)st.video_packets_sent);
+			event_int(r, "video_packets_received",
+				  (long long)st.video_packets_received);
+			event_int(r, "video_frames_decoded",
+				  (long long)st.video_frames_decoded);
+		}
 	}
 	event_int(r, "exit", code);
 	event_end(r);
@@ -1009,6 +1025,29 @@ static void parse_play_raw(struct media_config *m, const char *arg)
 			strerror(errno));
 }
 
+/* --video-source: "pattern", a character device (V4L2) or a file; one
+ * that cannot be opened is an I/O error now, as --play's file is. */
+static void parse_video_source(struct media_config *m, const char *arg)
+{
+	struct stat sb;
+	int fd;
+
+	if (strcmp(arg, "pattern") == 0) {
+		m->video = MEDIA_VIDEO_PATTERN;
+		return;
+	}
+	fd = open(arg, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &sb) != 0)
+		cli_die(SIPWS_EXIT_IOERR, "--video-source %s: %s", arg,
+			strerror(errno));
+	close(fd);
+	if (S_ISDIR(sb.st_mode))
+		cli_die(SIPWS_EXIT_IOERR, "--video-source %s: %s", arg,
+			strerror(EISDIR));
+	m->video = S_ISCHR(sb.st_mode) ? MEDIA_VIDEO_DEVICE : MEDIA_VIDEO_FILE;
+	m->video_path = arg;
+}
+
 /* The relays and settings of the configuration for the media sessions. */
 static void media_from_conf(struct run *r, struct conf *conf,
 			    struct media_ice_server *servers)
@@ -1074,7 +1113,7 @@ int main(int argc, char **argv)
 	struct conf *conf = NULL;
 	struct cli cli;
 	const char *arg, *events = NULL, **ice;
-	const char *play = NULL, *play_raw = NULL;
+	const char *play = NULL, *play_raw = NULL, *video = NULL;
 	char reason[512];
 	uint64_t no_answer_ms = 0;
 	size_t nice = 0;
@@ -1166,6 +1205,13 @@ int main(int argc, char **argv)
 		case OPT_STAY:
 			r.stay = true;
 			break;
+		case OPT_VIDEO:
+			if (video == NULL)
+				video = "pattern";
+			break;
+		case OPT_VIDEO_SOURCE:
+			video = arg;
+			break;
 		default:
 			cli_usage_error("unexpected option");
 		}
@@ -1215,6 +1261,8 @@ int main(int argc, char **argv)
 		parse_play(&r.media, tones, play);
 	if (play_raw)
 		parse_play_raw(&r.media, play_raw);
+	if (video)
+		parse_video_source(&r.media, video);
 	if (r.record && strcmp(r.record, "-") == 0) {
 		r.media.sink = MEDIA_SINK_FD;
 		r.media.sink_fd = 1;

@@ -7,6 +7,8 @@ complete -c sip-call -f
 complete -c sip-call -l play -r -F -a 'tone: -' -d 'send a file, - for stdin, or tone:HZ'
 complete -c sip-call -l play-raw -r -F -d 'send raw s16le 48 kHz mono audio'
 complete -c sip-call -l record -r -F -d 'record to a WAV file, - for raw on stdout'
+complete -c sip-call -l video -d 'send and receive VP8 video'
+complete -c sip-call -l video-source -r -F -a 'pattern /dev/video0' -d 'video from pattern, a V4L2 device or a file'
 complete -c sip-call -s d -l duration -x -d 'hang up SECONDS after the answer'
 complete -c sip-call -l stay -d 'stay when the played media ends'
 complete -c sip-call -l dtmf -x -d 'send DIGITS once audio flows'

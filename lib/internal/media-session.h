@@ -34,9 +34,12 @@ struct media {
 	GstElement *wavenc;        /* MEDIA_SINK_WAV */
 	GstElement *recv_head;     /* where a decoded audio pad links */
 	gint recv_linked;
+	gint video_linked;
+	gint video_sent, video_received, video_frames; /* counted by probes */
 	GstElement *valves[3];     /* send audio, send video, receive */
-	GstPad *held_pad;          /* a file or descriptor waits here */
-	gulong held_probe;
+	/* A file or descriptor waits here (audio, video). */
+	GstPad *held_pad[2];
+	gulong held_probe[2];
 	bool verified;
 	gint dtls_checked;
 	gint first_audio;

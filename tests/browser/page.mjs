@@ -290,6 +290,9 @@ async function callStats(pc) {
 	}
 	out.videoFramesDecoded = video && video.framesDecoded !== undefined ? video.framesDecoded : null;
 	out.videoFramesSent = videoOut && videoOut.framesSent !== undefined ? videoOut.framesSent : null;
+	out.videoPacketsReceived = video && video.packetsReceived !== undefined ? video.packetsReceived : null;
+	out.videoCodec = video && video.codecId && report.get(video.codecId)
+		? report.get(video.codecId).mimeType : null;
 	return out;
 }
 

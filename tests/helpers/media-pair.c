@@ -299,6 +299,13 @@ static void print_stats(struct side *s)
 		(long long)st.packets_lost, st.jitter_ms, st.rtt_ms);
 	if (st.packets_received > 0)
 		printf("%s: received packets\n", s->name);
+	if (st.video)
+		fprintf(stderr,
+			"%s: video sent %llu packets, received %llu packets, "
+			"%llu frames decoded\n",
+			s->name, (unsigned long long)st.video_packets_sent,
+			(unsigned long long)st.video_packets_received,
+			(unsigned long long)st.video_frames_decoded);
 	/* LeakSanitizer ends the process without flushing stdio. */
 	fflush(stdout);
 }
@@ -416,7 +423,7 @@ int main(int argc, char **argv)
 			cfg.sink = MEDIA_SINK_DEVICE;
 			cfg.sink_device = *s->device_out ? s->device_out : NULL;
 		}
-		cfg.video = s->video;
+		cfg.video = s->video ? MEDIA_VIDEO_PATTERN : MEDIA_VIDEO_NONE;
 		err = media_alloc(&s->m, &cfg, on_event, s);
 		if (err) {
 			fprintf(stderr, "media-pair: %s\n", strerror(err));

@@ -58,7 +58,10 @@
 #   browser_stats NAME             the stats event of NAME's call (getStats
 #                                  figures: packetsReceived,
 #                                  totalSamplesReceived, concealedSamples,
-#                                  packetsSent, roundTripTime, codec, ...)
+#                                  packetsSent, roundTripTime, codec, ...;
+#                                  with video videoFramesDecoded,
+#                                  videoFramesSent, videoPacketsReceived,
+#                                  videoCodec)
 #   browser_dtmf NAME TONES [rfc4733|info]  send TONES, wait until the last
 #                                  one went out
 #   browser_dtmf_expect NAME TRANSPORT TONES  wait until NAME received each
