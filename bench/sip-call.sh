@@ -15,19 +15,20 @@
 #     call CALL_SECONDS long, N ramping through STEPS; a step is without
 #     loss when every call ends normally (exit 0 both sides), every call/end
 #     says packets_lost 0 and both recordings of each call hold their tone
-#     (wav_freq of tests/lib/media.sh); prints the largest N without loss
-#     and the loss at the next step, then stops.
+#     (wav_freq of tests/lib/media.sh) for most of the call (wav_length at
+#     least CALL_SECONDS - 1.5); prints the largest N without loss and the
+#     loss at the next step (with the calls that failed), then stops.
 # Figures only: nothing here fails on time.
 #
 #   BENCH_SIPCALL_RUNS (5) BENCH_SIPCALL_SECONDS (60)
-#   BENCH_SIPCALL_STEPS ("1 2 4 8 12 16 20 24") BENCH_SIPCALL_CALL_SECONDS (10)
+#   BENCH_SIPCALL_STEPS ("2 8 16 24 32") BENCH_SIPCALL_CALL_SECONDS (10)
 #   BENCH_SIPCALL_PARTS ("start cpu concurrent")
 set -u
 url=${1:-${KAM_WS_URL:-}}
 [ -n "$url" ] || { echo "usage: bench/sip-call.sh WS_URL" >&2; exit 1; }
 runs=${BENCH_SIPCALL_RUNS:-5}
 long=${BENCH_SIPCALL_SECONDS:-60}
-steps=${BENCH_SIPCALL_STEPS:-1 2 4 8 12 16 20 24}
+steps=${BENCH_SIPCALL_STEPS:-2 8 16 24 32}
 conc_s=${BENCH_SIPCALL_CALL_SECONDS:-10}
 parts=${BENCH_SIPCALL_PARTS:-start cpu concurrent}
 src=${SIPWS_SOURCE:-.}
@@ -110,6 +111,8 @@ case " $parts " in *" start "*)
 	bob_pid=$!
 	wait_reg bob.out $bob_pid || exit 1
 	: >tool.ms
+	: >tool-start.ms
+	: >tool-call.ms
 	: >jssip.ms
 	n=0
 	while [ $n -lt "$runs" ]; do
@@ -121,7 +124,10 @@ case " $parts " in *" start "*)
 			exit 1
 		}
 		m=$(ts_ms call/media alice.out) || { cat alice.out >&2; exit 1; }
+		o=$(ts_ms call/outgoing alice.out) || { cat alice.out >&2; exit 1; }
 		echo $((m - s)) >>tool.ms
+		echo $((o - s)) >>tool-start.ms
+		echo $((m - o)) >>tool-call.ms
 		sleep 0.3
 		if [ $browser = yes ]; then
 			browser_call jssip sip:bob@127.0.0.1 "\"id\":\"b$n\"" >/dev/null &&
@@ -141,10 +147,11 @@ case " $parts " in *" start "*)
 	wait $bob_pid 2>/dev/null
 	tool=$(median <tool.ms)
 	echo "sip-call, process start -> first decoded audio (call/media): median $tool ms of $runs ($(tr '\n' ' ' <tool.ms)ms)"
+	echo "  of which process start -> INVITE sent (call/outgoing): median $(median <tool-start.ms) ms; call/outgoing -> call/media: median $(median <tool-call.ms) ms"
 	if [ $browser = yes ]; then
 		jssip=$(grep . jssip.ms | median)
 		echo "JsSIP in Chromium, call command -> first audio, same answerer, same run: median $jssip ms of $runs ($(grep . jssip.ms | tr '\n' ' ')ms)"
-		echo "  ratio sip-call / JsSIP: $(awk -v a="$tool" -v b="$jssip" 'BEGIN { printf "%.2f", a / b }') (sip-call's figure includes its process start; JsSIP's page was loaded and registered)"
+		echo "  ratio sip-call / JsSIP: $(awk -v a="$tool" -v b="$jssip" 'BEGIN { printf "%.2f", a / b }') (sip-call's figure includes its process start; JsSIP's page was loaded and registered); the call alone (call/outgoing -> call/media) / JsSIP: $(awk -v a="$(median <tool-call.ms)" -v b="$jssip" 'BEGIN { printf "%.2f", a / b }')"
 		browser_stop_all >/dev/null 2>&1
 		test_run_cleanup
 		rm -rf "$TRASH"
@@ -218,24 +225,33 @@ for n in $steps; do
 	done
 	wait
 	wall=$(($(date +%s) - t0))
-	failed=0 lost=0 badtone=0
+	failed=0 lost=0 badtone=0 which=
 	i=1
 	while [ $i -le "$n" ]; do
-		[ "$(cat "a$i.rc")" = 0 ] || failed=$((failed + 1))
-		grep -q '"exit":0' "u$i.out" || failed=$((failed + 1))
+		if [ "$(cat "a$i.rc")" != 0 ]; then
+			failed=$((failed + 1))
+			which="$which a$i:exit=$(cat "a$i.rc")"
+		fi
+		if ! grep -q '"exit":0' "u$i.out"; then
+			failed=$((failed + 1))
+			which="$which u$i:$(grep -o '"cause":"[^"]*"' "u$i.out" | tail -n 1)"
+		fi
 		for f in "a$i.out" "u$i.out"; do
 			l=$(field packets_lost "$(grep '"topic":"call/end"' "$f")")
 			lost=$((lost + ${l:-0}))
 		done
-		between "$(wav_freq "a$i.wav" 2>/dev/null)" 650 670 >/dev/null ||
-			badtone=$((badtone + 1))
-		between "$(wav_freq "u$i.wav" 2>/dev/null)" 433 447 >/dev/null ||
-			badtone=$((badtone + 1))
+		for f in "a$i.wav 650 670" "u$i.wav 433 447"; do
+			set -- $f
+			between "$(wav_freq "$1" 2>/dev/null)" "$2" "$3" >/dev/null &&
+			between "$(wav_length "$1" 2>/dev/null)" \
+				"$(awk -v s="$conc_s" 'BEGIN { print s - 1.5 }')" 999 >/dev/null ||
+				{ badtone=$((badtone + 1)); which="$which $1"; }
+		done
 		i=$((i + 1))
 	done
-	echo "  N=$n: packets lost $lost, ended abnormally $failed, recordings without their tone $badtone (of $((2 * n))); $wall s for the step; load $(load)"
+	echo "  N=$n: packets lost $lost, ended abnormally $failed, recordings without their tone or short $badtone (of $((2 * n))); $wall s for the step; load $(load)"
 	if [ $lost -ne 0 ] || [ $failed -ne 0 ] || [ $badtone -ne 0 ]; then
-		echo "largest N without loss: $best; at N=$n: $lost packets lost, $failed calls ended abnormally, $badtone recordings without their tone"
+		echo "largest N without loss: $best; at N=$n: $lost packets lost, $failed call ends abnormal, $badtone recordings without their tone or short (${which# })"
 		break
 	fi
 	best=$n
