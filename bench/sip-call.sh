@@ -225,7 +225,7 @@ for n in $steps; do
 	done
 	wait
 	wall=$(($(date +%s) - t0))
-	failed=0 lost=0 badtone=0 which=
+	failed=0 lost=0 badtone=0 which= shortest=999
 	i=1
 	while [ $i -le "$n" ]; do
 		if [ "$(cat "a$i.rc")" != 0 ]; then
@@ -242,14 +242,16 @@ for n in $steps; do
 		done
 		for f in "a$i.wav 650 670" "u$i.wav 433 447"; do
 			set -- $f
+			len=$(wav_length "$1" 2>/dev/null)
+			shortest=$(awk -v a="${len:-0}" -v b="$shortest" 'BEGIN { print (a < b) ? a : b }')
 			between "$(wav_freq "$1" 2>/dev/null)" "$2" "$3" >/dev/null &&
-			between "$(wav_length "$1" 2>/dev/null)" \
+			between "$len" \
 				"$(awk -v s="$conc_s" 'BEGIN { print s - 1.5 }')" 999 >/dev/null ||
 				{ badtone=$((badtone + 1)); which="$which $1"; }
 		done
 		i=$((i + 1))
 	done
-	echo "  N=$n: packets lost $lost, ended abnormally $failed, recordings without their tone or short $badtone (of $((2 * n))); $wall s for the step; load $(load)"
+	echo "  N=$n: packets lost $lost, ended abnormally $failed, recordings without their tone or short $badtone (of $((2 * n)); the shortest $shortest s); $wall s for the step; load $(load)"
 	if [ $lost -ne 0 ] || [ $failed -ne 0 ] || [ $badtone -ne 0 ]; then
 		echo "largest N without loss: $best; at N=$n: $lost packets lost, $failed call ends abnormal, $badtone recordings without their tone or short (${which# })"
 		break
