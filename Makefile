@@ -145,6 +145,8 @@ $(BUILD)/bin/%: $(BUILD)/tools/%.o $(TOOL_COMMON_A) $(LIB_A)
 # (GStreamer again for STATIC_DEPS=1, whose TOOL_LDLIBS carry none)
 $(BUILD)/bin/webrtc-check: TOOL_LDLIBS += $(CHECK_LDLIBS) \
 	$(shell $(PKG_CONFIG) --libs $(MEDIA_PKGS) 2>/dev/null)
+$(BUILD)/bin/sip-call: TOOL_LDLIBS += \
+	$(shell $(PKG_CONFIG) --libs $(MEDIA_PKGS) 2>/dev/null)
 
 $(BUILD)/tests/unit/%: $(BUILD)/tests/unit/%.o $(TAP_OBJ) $(LIB_A)
 	@mkdir -p $(dir $@)

@@ -681,6 +681,10 @@ static void on_media(const struct media_event *mev, void *arg)
 		} else if (mev->sdp_offer && c->reoffer) {
 			send_reinvite(c, mev->sdp);
 		} else if (!mev->sdp_offer && c->phase == PHASE_ANSWERING) {
+			/* the INVITE went (CANCEL, a transaction timeout)
+			 * while the answer was being made: already ended */
+			if (c->ringing == NULL)
+				break;
 			err = dialog_alloc_uas(
 				&c->dialog, c->offer_invite,
 				sip_call_to_tag(c->ringing), NULL,

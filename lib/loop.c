@@ -203,6 +203,13 @@ static int loop_lws_callback(struct lws *wsi, enum lws_callback_reasons reason,
 	struct loop *l;
 	int ret;
 
+	/* A descriptor detached from its owner (loop_unwatch) and still
+	 * readable (an exited child's pidfd, an unread eventfd): closed now.
+	 * Left in the poll set until lws's asynchronous kill, it made the
+	 * GLib loop turn on it without sleeping, and its always-ready source
+	 * starved the idle source that runs lws's timers, the kill included. */
+	if (!h && reason == LWS_CALLBACK_RAW_RX_FILE)
+		return -1;
 	if (!h || !h->callback)
 		return lws_callback_http_dummy(wsi, reason, user, in, len);
 	l = h->loop;

@@ -108,5 +108,34 @@ sip-msg -p alice bob "Second message, multi-line:
 line two"
 wait $events_pid || true
 cat "$work/events.txt"
+
+step "A call: alice plays bob a 440 Hz tone for 3 s; bob answers and records"
+# sip-call gathers ICE candidates on every local address unless told
+# (--ice-address, or session.ice_addresses): loopback is enough here and
+# exists on any machine.
+. "$SIPWS_SOURCE/tests/lib/media.sh"
+printf '$ sip-call -p bob --answer --ice-address 127.0.0.1 --record call.wav &\n'
+sip-call -p bob --answer --ice-address 127.0.0.1 --record "$work/call.wav" \
+	--timeout 30 >"$work/answer" 2>"$work/answer.err" &
+answer_pid=$!
+wait_registered "$work/answer" $answer_pid
+printf '$ sip-call -p alice --ice-address 127.0.0.1 --play tone:440 --duration 3 bob\n'
+status=0
+sip-call -p alice --ice-address 127.0.0.1 --play tone:440 --duration 3 \
+	--timeout 30 bob >"$work/call" 2>"$work/call.err" || status=$?
+cat "$work/call" "$work/call.err"
+echo "sip-call exited $status"
+answer_status=0
+wait $answer_pid || answer_status=$?
+echo "sip-call --answer exited $answer_status; its last event:"
+tail -n 1 "$work/answer"
+if [ $status -ne 0 ] || [ $answer_status -ne 0 ] || [ ! -s "$work/call.wav" ]; then
+	echo "demo: the call failed" >&2
+	cat "$work/answer.err" >&2
+	exit 1
+fi
+echo "bob's recording: $(wav_freq "$work/call.wav") Hz (the strongest frequency), $(wav_length "$work/call.wav") s"
+sox "$work/call.wav" -n stat 2>&1 | grep -E '^(Length|Rough +frequency)'
+
 echo
 echo "Demo done: Kamailio stopped, temporary files removed."

@@ -20,6 +20,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,7 +165,8 @@ struct run {
 	pid_t child;            /* 0: none */
 	bool child_exited;
 	int child_status;
-	struct loop_timer t_child; /* looks for its exit */
+	int child_fd;           /* its pidfd, -1: none */
+	struct loop_watch *child_watch; /* readable when it exits */
 	int audio_in, audio_out, dtmf_out; /* our ends, -1: none */
 	struct loop_timer t_reap;
 	/* --control */
@@ -424,23 +426,27 @@ static bool dtmf_add(struct run *r, const char *digits, uint64_t delay_ms)
 
 /* A call's audio through a pipe: about 11 s of it may wait in there. */
 #define EXEC_PIPE_SIZE (1024 * 1024)
-/* How often the program's exit is looked for (a watched pidfd stays
- * readable, and an unwatched one still wakes the GLib loop until lws
- * closes it). */
-#define EXEC_POLL_MS 100
+/* The program's pidfd is no longer looked at (it exited, or we are
+ * leaving). */
+static void exec_unwatch(struct run *r)
+{
+	loop_unwatch(r->child_watch);
+	r->child_watch = NULL;
+	if (r->child_fd >= 0)
+		close(r->child_fd);
+	r->child_fd = -1;
+}
 
-static void exec_exited(void *arg)
+/* Its pidfd is readable: the program exited. */
+static void exec_exited(int fd, void *arg)
 {
 	struct run *r = arg;
 	int status;
 
-	if (r->child == 0)
+	(void)fd;
+	exec_unwatch(r);
+	if (r->child == 0 || waitpid(r->child, &status, WNOHANG) != r->child)
 		return;
-	if (waitpid(r->child, &status, WNOHANG) != r->child) {
-		loop_timer_start(&r->t_child, r->stack.loop, EXEC_POLL_MS,
-				 exec_exited, r);
-		return;
-	}
 	r->child = 0;
 	r->child_exited = true;
 	r->child_status = status;
@@ -479,6 +485,7 @@ static int exec_start(struct run *r, struct call *c, struct media_config *m)
 	int err = 0;
 	pid_t pid;
 
+	exec_unwatch(r);
 	if (r->child != 0) {
 		/* the last call's program outlived its SIGHUP */
 		kill(r->child, SIGKILL);
@@ -517,8 +524,13 @@ static int exec_start(struct run *r, struct call *c, struct media_config *m)
 	r->audio_in = in[1];
 	r->audio_out = out[0];
 	r->dtmf_out = dt[1];
-	loop_timer_start(&r->t_child, r->stack.loop, EXEC_POLL_MS, exec_exited,
-			 r);
+	/* its exit seen through a pidfd (Linux 5.3); without one, when the
+	 * call ends (exec_check_exit) */
+	r->child_fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (r->child_fd >= 0 &&
+	    loop_watch_fd(r->stack.loop, r->child_fd, exec_exited, r,
+			  &r->child_watch) != 0)
+		exec_unwatch(r);
 	m->source = MEDIA_SOURCE_FD;
 	m->source_fd = r->audio_out;
 	m->sink = MEDIA_SINK_FD;
@@ -1126,7 +1138,7 @@ int main(int argc, char **argv)
 		cli_die(SIPWS_EXIT_SOFTWARE, "out of memory");
 	r.count = 1;
 	r.out = stdout;
-	r.audio_in = r.audio_out = r.dtmf_out = -1;
+	r.audio_in = r.audio_out = r.dtmf_out = r.child_fd = -1;
 	while ((c = cli_next(&cli, argc, argv, &arg)) != -1) {
 		if (stack_option(&so, c, arg))
 			continue;
@@ -1329,7 +1341,6 @@ int main(int argc, char **argv)
 	r.status = isatty(2) && cli_verbosity() >= 1;
 	cli_set_before_say(status_clear);
 	loop_timer_init(&r.t_reap);
-	loop_timer_init(&r.t_child);
 	code = stack_open(&r.stack, conf, &so, &setup, &cli, reason,
 			  sizeof(reason));
 	if (code)
@@ -1377,7 +1388,7 @@ int main(int argc, char **argv)
 	calls_free(r.calls);
 	loop_timer_cancel(&r.t_reap);
 	exec_reap(&r);
-	loop_timer_cancel(&r.t_child);
+	exec_unwatch(&r);
 	if (r.child != 0) {
 		/* told by SIGHUP; not waited for long */
 		for (int i = 0; i < 20 && waitpid(r.child, NULL, WNOHANG) == 0; i++)
