@@ -250,6 +250,13 @@ static void on_decoded_pad(GstElement *decodebin, GstPad *pad, gpointer p)
 	gst_object_unref(sink);
 }
 
+/* decodebin's first stream of kind ("audio/", "video/") goes to next. */
+static void decode_into(GstElement *dec, const char *kind, GstElement *next)
+{
+	g_object_set_data(G_OBJECT(dec), "sipws-kind", (gpointer)kind);
+	g_signal_connect(dec, "pad-added", G_CALLBACK(on_decoded_pad), next);
+}
+
 /* The source, linked into convert; *paced for a file or descriptor (held
  * until connected). A tone or silence is not live either: the mixer after
  * it is paced by a clocksync. */
@@ -299,9 +306,7 @@ static int build_source(struct media *m, GstElement *convert, bool *paced)
 		g_object_set(src, "location", c->source_path, NULL);
 		if (!gst_element_link(src, dec))
 			return EIO;
-		g_object_set_data(G_OBJECT(dec), "sipws-kind", "audio/");
-		g_signal_connect(dec, "pad-added", G_CALLBACK(on_decoded_pad),
-				 convert);
+		decode_into(dec, "audio/", convert);
 		*paced = true;
 		return 0;
 	}
@@ -561,9 +566,7 @@ static GstElement *build_video_source(struct media *m, GstElement *convert,
 			*err = EIO;
 			return NULL;
 		}
-		g_object_set_data(G_OBJECT(dec), "sipws-kind", "video/");
-		g_signal_connect(dec, "pad-added", G_CALLBACK(on_decoded_pad),
-				 convert);
+		decode_into(dec, "video/", convert);
 		return convert;
 	default:
 		src = make(m, "videotestsrc", err);
@@ -932,7 +935,7 @@ static int play_source(GstElement *bin, const char *what, double hz,
 	g_object_set(src, "location", what, NULL);
 	if (!gst_element_link(src, dec))
 		return EIO;
-	g_signal_connect(dec, "pad-added", G_CALLBACK(on_decoded_pad), convert);
+	decode_into(dec, "audio/", convert);
 	return 0;
 }
 
