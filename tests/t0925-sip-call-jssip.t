@@ -38,19 +38,21 @@ sox -n -r 48000 -c 1 -b 16 bob.wav synth 120 sine 880 vol 0.5 ||
 } >"$TRASH/alice.conf"
 chmod 600 "$TRASH/alice.conf"
 
-TEST_SHOW_ON_FAILURE="alice.out alice.err"
+TEST_SHOW_ON_FAILURE="alice.out alice.err steps.log"
 
 # alice ARGS...: sip-call in the background (alice.out, alice.err, its
-# exit status in alice.rc at the end; at most 60 s, ICE on loopback; its
-# standard input the file ALICE_IN names, /dev/null unless set: a
-# background job's own would be /dev/null anyway);
+# exit status in alice.rc at the end; at most 60 s, ICE on loopback;
+# standard input /dev/null);
 # with --answer it returns once her one binding is in Kamailio's table.
 # alice_wait CODE: wait for that end (and, after --answer, for the
 # binding to be gone, so that the next call finds no stale one).
 alice() {
-	rm -f alice.rc alice.out &&
+	alice_stop &&
+	rm -f alice.rc alice.out alice.pid &&
 	(timeout 60 sip-call -c "$TRASH/alice.conf" --ice-address 127.0.0.1 \
-		"$@" <"${ALICE_IN:-/dev/null}" >alice.out 2>alice.err
+		"$@" </dev/null >alice.out 2>alice.err &
+	 echo $! >alice.pid
+	 wait $!
 	 echo $? >alice.rc) &
 	case " $* " in
 	*" --answer "*) kamailio_wait_contacts alice 1 10 ;;
@@ -65,6 +67,18 @@ alice_wait() {
 	test "$(cat alice.rc)" = "$1" ||
 		{ echo "sip-call exited $(cat alice.rc), not $1"; return 1; }
 	kamailio_wait_contacts alice 0 10
+}
+# alice_stop: end a sip-call that a failed test left running (its
+# output would mix with the next one's).
+alice_stop() {
+	if test -s alice.pid && ! test -s alice.rc; then
+		kill "$(cat alice.pid)" 2>/dev/null
+		i=0
+		while ! test -s alice.rc && test $i -lt 100; do
+			i=$((i + 1)) && sleep 0.1
+		done
+	fi
+	return 0
 }
 # alice_expect LINE: wait (20 s) for an event line of alice.out that
 # holds LINE (a fixed string).
@@ -163,43 +177,51 @@ for mode in rfc4733 info; do
 	'
 done
 
+# The commands for sip-call --control come from the left side of a pipe,
+# each once the step before it has happened; that side logs to steps.log
+# and leaves steps.ok when every step passed.
 test_expect_success 'the browser holds and unholds: call/hold, call/unhold; sip-call --control holds and unholds the browser' '
-	rm -f ctl && mkfifo ctl &&
-	exec 8<>ctl &&
-	ALICE_IN=ctl &&
-	alice --play tone:440 --control bob &&
-	browser_expect bob call_incoming from=sip:alice@127.0.0.1 busy=false &&
-	browser_expect bob call_confirmed originator=remote &&
-	alice_expect "\"topic\":\"call/media\"" &&
-	browser_cmd bob "{\"cmd\":\"hold\"}" &&
-	browser_expect bob hold originator=local &&
-	alice_expect "\"topic\":\"call/hold\",\"by\":\"peer\"}" &&
-	browser_cmd bob "{\"cmd\":\"unhold\"}" &&
-	browser_expect bob unhold originator=local &&
-	alice_expect "\"topic\":\"call/unhold\",\"by\":\"peer\"}" &&
-	echo hold >&8 &&
-	browser_expect bob hold originator=remote &&
-	alice_expect "\"topic\":\"call/hold\",\"by\":\"us\"}" &&
-	echo unhold >&8 &&
-	browser_expect bob unhold originator=remote &&
-	alice_expect "\"topic\":\"call/unhold\",\"by\":\"us\"}" &&
-	sleep 0.5 &&
-	browser_tone bob >bob.hz &&
-	between "$(cat bob.hz)" 430 450 &&
-	echo hangup >&8 &&
-	exec 8>&- &&
+	rm -f alice.out steps.ok &&
+	{
+		{
+			browser_expect bob call_incoming from=sip:alice@127.0.0.1 busy=false &&
+			browser_expect bob call_confirmed originator=remote &&
+			alice_expect "\"topic\":\"call/media\"" &&
+			browser_cmd bob "{\"cmd\":\"hold\"}" &&
+			browser_expect bob hold originator=local &&
+			alice_expect "\"topic\":\"call/hold\",\"by\":\"peer\"}" &&
+			browser_cmd bob "{\"cmd\":\"unhold\"}" &&
+			browser_expect bob unhold originator=local &&
+			alice_expect "\"topic\":\"call/unhold\",\"by\":\"peer\"}" &&
+			echo hold >&3 &&
+			browser_expect bob hold originator=remote &&
+			alice_expect "\"topic\":\"call/hold\",\"by\":\"us\"}" &&
+			echo unhold >&3 &&
+			browser_expect bob unhold originator=remote &&
+			alice_expect "\"topic\":\"call/unhold\",\"by\":\"us\"}" &&
+			sleep 0.5 &&
+			browser_tone bob >bob.hz &&
+			between "$(cat bob.hz)" 430 450 &&
+			: >steps.ok
+		} 3>&1 >steps.log 2>&1
+		echo hangup
+	} | timeout 60 sip-call -c "$TRASH/alice.conf" --ice-address 127.0.0.1 \
+		--play tone:440 --control bob >alice.out 2>alice.err &&
+	test -f steps.ok &&
 	browser_expect bob call_ended originator=remote &&
-	alice_wait 0 &&
+	kamailio_wait_contacts alice 0 10 &&
 	printf "%s\n" call/outgoing call/progress call/connected call/media \
 		call/hold call/unhold call/hold call/unhold call/end >expect &&
 	topics >got &&
 	test_cmp expect got
 '
 
-test_expect_success 'the browser rejects with 486 Busy Here: sip-call exits 2' '
+# --control with its input at an end that stays readable (/dev/null) once
+# spun in the loop and never dialled.
+test_expect_success 'the browser rejects with 486 Busy Here: sip-call exits 2 (--control </dev/null)' '
 	browser_cmd bob "{\"cmd\":\"auto_answer\",\"on\":false}" &&
 	browser_expect bob ok cmd=auto_answer &&
-	alice bob &&
+	alice --control bob &&
 	browser_expect bob call_incoming busy=false &&
 	browser_cmd bob "{\"cmd\":\"reject\",\"status\":486}" &&
 	browser_expect bob call_failed originator=local &&
@@ -242,4 +264,5 @@ test_expect_success '--exec with a browser caller: a script echoes the browser b
 	test_grep "\"cause\":\"peer hung up\"" alice.events
 '
 
+alice_stop
 test_done
