@@ -392,8 +392,14 @@ void loop_unwatch(struct loop_watch *w)
 	if (!w)
 		return;
 	if (w->wsi) {
-		/* detached now, closed (with the duplicate) by lws soon */
+		/* detached now, closed (with the duplicate) by lws soon.
+		 * Not polled for input meanwhile: a descriptor that stays
+		 * readable (/dev/null at its end) kept the GLib backend
+		 * spinning on it, and the kill (a timeout, checked between
+		 * services) never came: sip-call --control </dev/null
+		 * neither dialled nor heard SIGTERM. */
 		lws_set_opaque_user_data(w->wsi, NULL);
+		lws_rx_flow_control(w->wsi, 0);
 		lws_set_timeout(w->wsi, PENDING_TIMEOUT_KILLED_BY_PARENT,
 				LWS_TO_KILL_ASYNC);
 	}
