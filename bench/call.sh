@@ -22,6 +22,11 @@ src=${SIPWS_SOURCE:-.}
 build=${SIPWS_BUILD:-build/default}
 scratch=${BENCH_DIR:-${TMPDIR:-/tmp}}/call
 mkdir -p "$scratch" || exit 1
+# The GStreamer registry of this HOME, made before anything is timed: the
+# first process to load GStreamer without one runs gst-plugin-scanner for
+# seconds under load (bob once missed its registration wait), and GNU
+# time would count that child's ~90 MiB in the process's max RSS.
+gst-inspect-1.0 webrtcbin >/dev/null 2>&1 || true
 : "${KAM_ALICE_PASSWORD:?}" "${KAM_BOB_PASSWORD:?}"
 
 # The program against the installed tree (umbrella header, sipws.pc).
