@@ -24,55 +24,10 @@ gst-inspect-1.0 webrtcbin >/dev/null 2>&1 ||
 ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export ASAN_OPTIONS
 
-# The events of a file without their time stamps, only the members named
-# (jq-free: the tool writes members in a fixed order).
-topics() {
-	sed -n 's/^{"ts":"[^"]*","topic":"\([^"]*\)".*/\1/p' "$1"
-}
+. "$SIPWS_SOURCE/tests/lib/sipcall.sh"
 
 kamailio_start
-
-# One configuration per account; the passwords in files only we read.
-for u in alice bob carol; do
-	eval "pass=\$KAM_$(echo $u | tr a-z A-Z)_PASSWORD"
-	{
-		echo "websocket.servers = $KAM_WS_URL"
-		echo "[user]"
-		echo "uri = sip:$u@127.0.0.1"
-		echo "sip_auth_password = $pass"
-	} >"$TRASH/$u.conf"
-	chmod 600 "$TRASH/$u.conf"
-done
-
-# bob ARGS...: sip-call --answer as bob in the background (bob.out,
-# bob.err, its status in bob.rc), once registered; alice ARGS...: sip-call
-# as alice in the foreground. Each at most 40 s, ICE on loopback only.
-bob() {
-	rm -f bob.rc bob.out &&
-	(timeout 40 sip-call -c "$TRASH/bob.conf" --ice-address 127.0.0.1 \
-		--answer "$@" >bob.out 2>bob.err; echo $? >bob.rc) &
-	kamailio_wait_contacts bob 1 10
-}
-alice() {
-	timeout 40 sip-call -c "$TRASH/alice.conf" --ice-address 127.0.0.1 \
-		"$@" >alice.out 2>alice.err
-}
-bob_wait() {
-	i=0 &&
-	while ! test -s bob.rc; do
-		i=$((i + 1)) && test $i -lt 400 && sleep 0.1 || return 1
-	done &&
-	test "$(cat bob.rc)" = "$1" ||
-		{ echo "bob exited $(cat bob.rc), not $1"; return 1; }
-}
-# wait_event TOPIC FILE: until FILE has an event of TOPIC (20 s at most).
-wait_event() {
-	i=0 &&
-	while ! grep -q "\"topic\":\"$1\"" "$2" 2>/dev/null; do
-		i=$((i + 1)) && test $i -lt 200 && sleep 0.1 || return 1
-	done
-}
-TEST_SHOW_ON_FAILURE="alice.out alice.err bob.out bob.err"
+sipcall_accounts alice bob carol
 
 test_expect_success 'a call: tones both ways, recorded, alice hangs up after 3 s' '
 	bob --play tone:660 --record "b-%Y.wav" &&

@@ -39,43 +39,14 @@ fi
 ASAN_OPTIONS="fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export ASAN_OPTIONS
 
+# Each process at most 90 s: a safety net, a loaded machine under
+# SANITIZE=1 takes seconds to set a call up.
+SIPCALL_LIMIT=90
+. "$SIPWS_SOURCE/tests/lib/sipcall.sh"
+
 kamailio_start
+sipcall_accounts alice bob
 
-for u in alice bob; do
-	eval "pass=\$KAM_$(echo $u | tr a-z A-Z)_PASSWORD"
-	{
-		echo "websocket.servers = $KAM_WS_URL"
-		echo "[user]"
-		echo "uri = sip:$u@127.0.0.1"
-		echo "sip_auth_password = $pass"
-	} >"$TRASH/$u.conf"
-	chmod 600 "$TRASH/$u.conf"
-done
-
-# bob ARGS...: sip-call --answer as bob in the background (bob.out,
-# bob.err, its status in bob.rc), once registered; alice ARGS...: sip-call
-# as alice in the foreground. Each at most 90 s (a safety net: a loaded
-# machine under SANITIZE=1 takes seconds to set a call up), ICE on
-# loopback only.
-bob() {
-	rm -f bob.rc bob.out &&
-	(timeout 90 sip-call -c "$TRASH/bob.conf" --ice-address 127.0.0.1 \
-		--answer "$@" >bob.out 2>bob.err; echo $? >bob.rc) &
-	kamailio_wait_contacts bob 1 10
-}
-alice() {
-	timeout 90 sip-call -c "$TRASH/alice.conf" --ice-address 127.0.0.1 \
-		"$@" >alice.out 2>alice.err
-}
-bob_wait() {
-	i=0 &&
-	while ! test -s bob.rc; do
-		i=$((i + 1)) && test $i -lt 900 && sleep 0.1 || return 1
-	done &&
-	test "$(cat bob.rc)" = "$1" ||
-		{ echo "bob exited $(cat bob.rc), not $1"; return 1; }
-	kamailio_wait_contacts bob 0 10
-}
 # end_figure NAME FILE: a number of FILE's call/end event ("" if absent).
 end_figure() {
 	sed -n "s/^{\"ts\":\"[^\"]*\",\"topic\":\"call\/end\".*\"$1\":\([0-9-]*\)[,}].*/\1/p" "$2"
@@ -93,7 +64,6 @@ hangup_after_media() {
 	sleep "$1"
 	echo hangup
 }
-TEST_SHOW_ON_FAILURE="alice.out alice.err bob.out bob.err"
 
 test_expect_success 'a video call: frames decoded on both sides, the tones still heard' '
 	bob --video --play tone:660 --record b.wav &&
