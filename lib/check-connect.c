@@ -157,8 +157,13 @@ static gboolean pair_timeout(gpointer arg)
 {
 	struct pair *p = arg;
 
-	pair_fail(p, ETIMEDOUT, "not connected in %.1f s",
-		  p->timeout_ms / 1000.0);
+	/* Which half is missing: "connected" is audio received. */
+	pair_fail(p, ETIMEDOUT, "not connected in %.1f s%s",
+		  p->timeout_ms / 1000.0,
+		  !p->offered		   ? " (no offer was made)"
+		  : p->a_connected	   ? " (no audio reached the answerer)"
+		  : p->b_connected	   ? " (no audio reached the offerer)"
+					   : " (no audio either way)");
 	return G_SOURCE_REMOVE;
 }
 

@@ -364,12 +364,39 @@ static GstPadProbeReturn on_mixed(GstPad *pad, GstPadProbeInfo *info,
 	return GST_PAD_PROBE_OK;
 }
 
-/* A file or descriptor (slot 0 audio, 1 video) waits at sync's sink
- * until the session is verified (media_gate). */
+/* sync-to-first paces the buffers from now on, but leaves their running
+ * time where the source started it: after a hold, behind the clock by the
+ * ringing and connecting. The same offset on sync's source pad makes what
+ * leaves it the pipeline's running time, as the DTMF events are (the
+ * payloaders take the RTP timestamps from it; a DTMF event 2 s ahead of
+ * the audio was lost in the browser). Called on sync's streaming thread,
+ * before the buffer that set it leaves. */
+static void on_sync_offset(GObject *sync, GParamSpec *pspec, gpointer p)
+{
+	GstPad *pad = gst_element_get_static_pad(GST_ELEMENT(sync), "src");
+	gint64 offset = 0;
+
+	(void)pspec;
+	(void)p;
+	g_object_get(sync, "ts-offset", &offset, NULL);
+	gst_pad_set_offset(pad, offset);
+	gst_object_unref(pad);
+}
+
+/* A source that is not live (slot 0 audio, 1 video) waits at sync's sink
+ * until the session is verified (media_gate), long after the pipeline is
+ * PLAYING. Its first buffer must not reach sync before: sync-to-first
+ * takes its offset from the clock and the base time the first buffer
+ * finds, and a buffer coming while the pipeline hands its clock out but
+ * not yet its base time took an offset of the whole clock time (the
+ * answerer of a webrtc-check pair waited hours for its first buffer, one
+ * run in about a hundred). */
 static void hold_until_verified(struct media *m, unsigned slot,
 				GstElement *sync)
 {
 	g_object_set(sync, "sync-to-first", TRUE, NULL);
+	g_signal_connect(sync, "notify::ts-offset", G_CALLBACK(on_sync_offset),
+			 NULL);
 	m->held_pad[slot] = gst_element_get_static_pad(sync, "sink");
 	m->held_probe[slot] = gst_pad_add_probe(
 		m->held_pad[slot],
@@ -410,7 +437,8 @@ static int build_send_audio(struct media *m)
 		/* A tone, silence or a device goes through a mixer, where
 		 * media_play() adds what it plays in its place. A device is
 		 * live and the mixer keeps its pace; a tone or silence is
-		 * paced after the mixer (never dropped as late). */
+		 * paced after the mixer (never dropped as late), from the
+		 * start once the session is connected, as a file is. */
 		m->mixer = make(m, "audiomixer", &err);
 		mixcaps = audio_caps(m, c->clock, true, &err);
 		if (err)
@@ -425,7 +453,7 @@ static int build_send_audio(struct media *m)
 		else if (!(sync = make(m, "clocksync", &err)))
 			return err;
 		else
-			g_object_set(sync, "sync-to-first", TRUE, NULL);
+			hold_until_verified(m, 0, sync);
 	} else {
 		/* A file or descriptor is read at the pace of the clock, from
 		 * its start once the session is connected: held back until

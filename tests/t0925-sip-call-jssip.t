@@ -177,6 +177,25 @@ for mode in rfc4733 info; do
 	'
 done
 
+# What sip-call sends is held until the session is verified, after the
+# ringing: its RTP timestamps must still be the clock's, as the DTMF
+# events' are (the browser lost the digits when they were not).
+for src in tone:440 bob.wav; do
+	test_expect_success "DTMF by rfc4733 over --play $src after 3 s of ringing: heard by the browser in order" '
+		browser_cmd bob "{\"cmd\":\"auto_answer\",\"delay\":3000}" &&
+		browser_expect bob ok cmd=auto_answer &&
+		alice --play '$src' --dtmf "1234#" --duration 40 bob &&
+		browser_expect bob call_incoming from=sip:alice@127.0.0.1 busy=false &&
+		browser_expect -t 20 bob call_confirmed originator=remote &&
+		browser_dtmf_expect bob rfc4733 "1234#" &&
+		browser_hangup bob &&
+		alice_wait 0 &&
+		test_grep "\"cause\":\"peer hung up\"" alice.out &&
+		browser_cmd bob "{\"cmd\":\"auto_answer\"}" &&
+		browser_expect bob ok cmd=auto_answer
+	'
+done
+
 # The commands for sip-call --control come from the left side of a pipe,
 # each once the step before it has happened; that side logs to steps.log
 # and leaves steps.ok when every step passed.
