@@ -66,8 +66,9 @@
 #                                  apart: Opus received and decoded, growing,
 #                                  1 s of samples at least, under a tenth
 #                                  of them concealed
-#   browser_dtmf NAME TONES [rfc4733|info]  send TONES, wait until the last
-#                                  one went out
+#   browser_dtmf NAME TONES [rfc4733|info [MS]]  send TONES (each MS
+#                                  long, JsSIP's 100 by default), wait
+#                                  until the last one went out
 #   browser_dtmf_expect NAME TRANSPORT TONES  wait until NAME received each
 #                                  of TONES over TRANSPORT (rfc4733, info),
 #                                  in that order
@@ -440,7 +441,7 @@ browser_audio_flows() {
 browser_dtmf() {
 	b_id=$(browser__id) &&
 	b_tones=$(browser_json_string "$2") &&
-	browser_cmd "$1" "{\"cmd\":\"dtmf\",\"id\":\"$b_id\",\"tones\":$b_tones,\"transport\":\"${3:-rfc4733}\"}" ||
+	browser_cmd "$1" "{\"cmd\":\"dtmf\",\"id\":\"$b_id\",\"tones\":$b_tones,\"transport\":\"${3:-rfc4733}\"${4:+,\"duration\":$4}}" ||
 		return 1
 	# One dtmf_sent a tone, in order (a "," pause has none).
 	b_rest=$(printf '%s' "$2" | tr -d ,)
