@@ -405,6 +405,78 @@ static void hold_until_verified(struct media *m, unsigned slot,
 		NULL, NULL, NULL);
 }
 
+/* rtpdtmfsrc sends an event for 250 ms at least, then holds the audio
+ * back 100 ms more (its MIN_PULSE_DURATION, MIN_INTER_DIGIT_INTERVAL):
+ * a 100 ms digit went out as 270 ms of event and 100 ms of nothing, and
+ * a browser played one tone into the next ("11" was heard as one long
+ * "1"). Its packets are cut here to the asked length: the one that
+ * reaches it ends the event (E bit, duration), the next two repeat that
+ * end (RFC 4733, 2.5.1.4) and the rest of the event never reaches the
+ * mux. rtpdtmfmux holds the audio back until the end of a packet's
+ * duration: the first end packet's lasts to the event's end, the others
+ * have none, and the audio comes back at once. Runs on rtpdtmfsrc's
+ * streaming thread. */
+static GstPadProbeReturn on_dtmf_packet(GstPad *pad, GstPadProbeInfo *info,
+					gpointer p)
+{
+	struct media *m = p;
+	GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER(info);
+	GstClockTime pts = GST_BUFFER_PTS(buf), until;
+	GstMapInfo map;
+	guint32 ts;
+	size_t head;
+	unsigned duration, units;
+	bool end;
+
+	(void)pad;
+	if (!gst_buffer_map(buf, &map, GST_MAP_READ))
+		return GST_PAD_PROBE_OK;
+	/* RTP header: 12 bytes, the CSRCs, an extension; 4 bytes of event. */
+	head = map.size >= 12 ? 12 + 4u * (map.data[0] & 0x0f) : map.size;
+	if (map.size >= 12 && (map.data[0] & 0x10) && head + 4 <= map.size)
+		head += 4 + 4u * ((map.data[head + 2] << 8) | map.data[head + 3]);
+	if (map.size < 12 || head + 4 > map.size) {
+		gst_buffer_unmap(buf, &map);
+		return GST_PAD_PROBE_OK;
+	}
+	ts = (guint32)map.data[4] << 24 | (guint32)map.data[5] << 16 |
+	     (guint32)map.data[6] << 8 | map.data[7];
+	end = map.data[head + 1] & 0x80;
+	duration = (unsigned)map.data[head + 2] << 8 | map.data[head + 3];
+	gst_buffer_unmap(buf, &map);
+
+	if (ts != m->dtmf_ts || !GST_CLOCK_TIME_IS_VALID(m->dtmf_start)) {
+		m->dtmf_ts = ts;
+		m->dtmf_start = pts;
+		m->dtmf_ends = 0;
+		m->dtmf_cut = false;
+	}
+	units = (unsigned)g_atomic_int_get(&m->dtmf_units);
+	if (m->dtmf_ends >= 3)
+		return GST_PAD_PROBE_DROP;
+	if (!m->dtmf_ends && !end && units && duration >= units)
+		m->dtmf_cut = true;
+	if (!m->dtmf_cut && !end)
+		return GST_PAD_PROBE_OK;
+	buf = gst_buffer_make_writable(buf);
+	GST_PAD_PROBE_INFO_DATA(info) = buf;
+	if (m->dtmf_cut && gst_buffer_map(buf, &map, GST_MAP_WRITE)) {
+		map.data[head + 1] |= 0x80;
+		map.data[head + 2] = (guint8)(units >> 8);
+		map.data[head + 3] = (guint8)units;
+		gst_buffer_unmap(buf, &map);
+	}
+	until = m->dtmf_start +
+		(GstClockTime)g_atomic_int_get(&m->dtmf_event_ms) * GST_MSECOND;
+	GST_BUFFER_DURATION(buf) =
+		!m->dtmf_ends && GST_CLOCK_TIME_IS_VALID(m->dtmf_start) &&
+				GST_CLOCK_TIME_IS_VALID(pts) && until > pts
+			? until - pts
+			: 0;
+	m->dtmf_ends++;
+	return GST_PAD_PROBE_OK;
+}
+
 static int build_send_audio(struct media *m)
 {
 	struct media_codec_choice *c = &m->codec;
@@ -498,6 +570,9 @@ static int build_send_audio(struct media *m)
 		g_object_set(m->dtmfsrc, "pt", c->te_pt, "clock-rate",
 			     c->te_clock, NULL);
 		src = gst_element_get_static_pad(m->dtmfsrc, "src");
+		m->dtmf_start = GST_CLOCK_TIME_NONE;
+		gst_pad_add_probe(src, GST_PAD_PROBE_TYPE_BUFFER,
+				  on_dtmf_packet, m, NULL);
 		sink = gst_element_request_pad_simple(mux, "priority_sink_%u");
 		if (!sink || gst_pad_link(src, sink) != GST_PAD_LINK_OK)
 			err = EIO;

@@ -841,6 +841,9 @@ int media_dtmf_send(struct media *m, const char *digits, unsigned duration_ms)
 		return E2BIG;
 	memcpy(m->dtmf_queue + used, digits, n + 1);
 	m->dtmf_ms = duration_ms ? duration_ms : 100;
+	g_atomic_int_set(&m->dtmf_units,
+			 (gint)((guint64)m->dtmf_ms * m->codec.te_clock / 1000));
+	g_atomic_int_set(&m->dtmf_event_ms, (gint)m->dtmf_ms);
 	if (gst_element_is_locked_state(m->dtmfsrc)) {
 		gst_element_set_locked_state(m->dtmfsrc, FALSE);
 		gst_element_sync_state_with_parent(m->dtmfsrc);

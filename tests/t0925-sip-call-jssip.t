@@ -179,15 +179,25 @@ done
 
 # What sip-call sends is held until the session is verified, after the
 # ringing: its RTP timestamps must still be the clock's, as the DTMF
-# events' are (the browser lost the digits when they were not).
+# events' are (the browser lost the digits when they were not). Each
+# digit is a tone of its own, as long as session.dtmf_duration (100 ms):
+# rtpdtmfsrc's 250 ms events and 100 ms gaps without audio made the
+# browser play 430 ms tones into each other, "11" one long "1".
 for src in tone:440 bob.wav; do
-	test_expect_success "DTMF by rfc4733 over --play $src after 3 s of ringing: heard by the browser in order" '
+	test_expect_success "DTMF by rfc4733 over --play $src after 3 s of ringing: 1100# heard by the browser, each tone under 200 ms" '
 		browser_cmd bob "{\"cmd\":\"auto_answer\",\"delay\":3000}" &&
 		browser_expect bob ok cmd=auto_answer &&
-		alice --play '$src' --dtmf "1234#" --duration 40 bob &&
+		before=$(wc -l <"$(browser_events bob)") &&
+		alice --play '$src' --dtmf "1100#" --duration 40 bob &&
 		browser_expect bob call_incoming from=sip:alice@127.0.0.1 busy=false &&
 		browser_expect -t 20 bob call_confirmed originator=remote &&
-		browser_dtmf_expect bob rfc4733 "1234#" &&
+		browser_dtmf_expect bob rfc4733 "1100#" &&
+		tail -n +$((before + 1)) "$(browser_events bob)" |
+			grep "\"event\":\"dtmf_received\".*\"transport\":\"rfc4733\"" |
+			sed "s/.*\"tone\":\"\([^\"]*\)\".*\"duration\":\([0-9]*\).*/\1 \2/" >heard &&
+		cat heard &&
+		test "$(cut -d " " -f 1 heard | tr -d "\n")" = "1100#" &&
+		while read -r digit ms; do test "$ms" -lt 200 || exit 1; done <heard &&
 		browser_hangup bob &&
 		alice_wait 0 &&
 		test_grep "\"cause\":\"peer hung up\"" alice.out &&

@@ -73,6 +73,16 @@ struct media {
 	char dtmf_queue[64];
 	size_t dtmf_pos;
 	unsigned dtmf_ms;
+	/* An event's length in telephone-event clock units and in ns
+	 * (atomic), and the event being sent (rtpdtmfsrc's streaming
+	 * thread): its RTP timestamp, first packet's PTS, end packets, and
+	 * whether it is cut here. */
+	gint dtmf_units;
+	gint dtmf_event_ms;
+	guint32 dtmf_ts;
+	GstClockTime dtmf_start;
+	unsigned dtmf_ends;
+	bool dtmf_cut;
 	bool dtmf_on;
 	guint dtmf_timer;
 	guint connect_timer;
