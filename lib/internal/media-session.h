@@ -73,7 +73,7 @@ struct media {
 	char dtmf_queue[64];
 	size_t dtmf_pos;
 	unsigned dtmf_ms;
-	/* An event's length in telephone-event clock units and in ns
+	/* An event's length in telephone-event clock units and in ms
 	 * (atomic), and the event being sent (rtpdtmfsrc's streaming
 	 * thread): its RTP timestamp, first packet's PTS, end packets, and
 	 * whether it is cut here. */
