@@ -93,9 +93,8 @@ test_expect_success 'the browser hears the library'"'"'s 440 Hz' '
 	between "$(cat bob.hz)" 430 450
 '
 
-# Before the library's DTMF (4 s into the call): rtpdtmfsrc holds each
-# event 250 ms at least and rtpdtmfmux sends no audio meanwhile, which the
-# browser conceals.
+# Before the library's DTMF (4 s into the call): while an event is sent,
+# rtpdtmfmux sends no audio, which the browser conceals.
 test_expect_success 'getStats: the browser decodes Opus from the library, growing' '
 	browser_audio_flows bob
 '
