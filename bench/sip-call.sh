@@ -6,7 +6,8 @@
 #     its call/media event, the answerer (sip-call --answer --count 0) and
 #     Kamailio already up; next to JsSIP in headless Chromium placing the
 #     same call to the same answerer, from its `call` command to the page's
-#     first audio (audio_started; the page loaded and registered already),
+#     first audio (audio_started; the page loaded and registered already;
+#     rtp_events false: a plain connection, without the tests' RTP pipes),
 #     alternating, medians of RUNS and their ratio;
 #  2. CPU (user+sys over wall) and max RSS of each endpoint process of a
 #     SECONDS call (each side plays a tone and records), from GNU time;
@@ -136,7 +137,7 @@ case " $parts " in *" start "*)
 		echo $((m - o)) >>tool-call.ms
 		sleep 0.3
 		if [ $browser = yes ]; then
-			browser_call jssip sip:bob@127.0.0.1 "\"id\":\"b$n\"" >/dev/null &&
+			browser_call jssip sip:bob@127.0.0.1 "\"id\":\"b$n\",\"rtp_events\":false" >/dev/null &&
 			browser_expect jssip audio_started "id=b$n" >started || {
 				echo "sip-call: the browser's call failed" >&2
 				kill $bob_pid

@@ -99,7 +99,7 @@ test_expect_success 'getStats: the browser decodes Opus from the library, growin
 	browser_audio_flows bob
 '
 
-test_expect_success 'RFC 4733 DTMF from the library, heard by the browser in order' '
+test_expect_success 'RFC 4733 DTMF from the library, received by the browser in order' '
 	browser_dtmf_expect bob rfc4733 "159#"
 '
 

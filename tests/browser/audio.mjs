@@ -1,10 +1,11 @@
 // What the page hears: the remote audio of a call, through WebAudio.
 // `listen(track, onDtmf)` plays a received audio track and taps it with an
 // AnalyserNode (for `tone`: the dominant frequency) and an AudioWorklet
-// that detects DTMF digits in the decoded audio. Chromium (libwebrtc's
-// NetEq) renders received RFC 4733 telephone-events as DTMF tones in the
-// decoded audio, and a page has no other way to see them: a digit heard
-// here arrived as RFC 4733 events (or as in-band tones, which sound the same).
+// that detects DTMF tones in the decoded audio. Chromium (libwebrtc's
+// NetEq) renders received RFC 4733 telephone-events as DTMF tones; what
+// it renders depends on the sender's packets and on the machine's load,
+// so the page reports tones heard (dtmf_heard) apart from the events
+// received (dtmf_received, rtp-events.mjs), and tests assert the events.
 
 // The DTMF detector, run in the audio thread: Goertzel filters at the
 // eight DTMF frequencies over 20 ms windows every 10 ms. A window holds a

@@ -7,6 +7,11 @@
 // A new command is one more entry in `commands`.
 import JsSIP from 'jssip/lib/JsSIP.js';
 import { listen, measureTone, stopListening } from './audio.mjs';
+import { pipeSenders, watchReceiver } from './rtp-events.mjs';
+
+// RFC 4733 events are read off the received RTP (rtp-events.mjs): every
+// connection is made with encodedInsertableStreams and its senders piped.
+pipeSenders();
 
 let ua = null;
 let messageReply = { status: 200, reason: null };
@@ -85,26 +90,36 @@ function reasonOf(message) {
 	return message && message.reason_phrase !== undefined ? message.reason_phrase : null;
 }
 
+// rtp_events: false makes the connection without encodedInsertableStreams
+// (no RFC 4733 event is then reported; the benchmark's JsSIP calls so).
 function mediaOptions(command) {
 	return {
 		mediaConstraints: { audio: true, video: command.video === true },
-		pcConfig: command.pc_config || { iceServers: [] },
+		pcConfig: Object.assign({}, command.pc_config || { iceServers: [] },
+			{ encodedInsertableStreams: command.rtp_events !== false }),
 	};
 }
 
-// Remote tracks: audio is played and listened to (tone, DTMF), video is
+// Remote tracks: every receiver is piped (rtp-events.mjs: RFC 4733 events);
+// audio is played and listened to (tone, DTMF tones heard), video is
 // played so that Chromium decodes it.
 function watchConnection(c, pc) {
 	if (c.pc === pc)
 		return;
 	c.pc = pc;
 	pc.addEventListener('track', (e) => {
+		// At once, whatever the call: the receiver's media flows only
+		// once piped.
+		watchReceiver(pc, e.receiver, (d) => {
+			if (call === c)
+				emit('dtmf_received', callEvent(c, { tone: d.tone, transport: 'rfc4733', duration: d.ms, skew: d.skew }));
+		});
 		if (call !== c)
 			return;
 		if (e.track.kind === 'audio') {
 			listen(e.track, (d) => {
 				if (call === c)
-					emit('dtmf_received', callEvent(c, { tone: d.tone, transport: 'rfc4733', duration: d.ms }));
+					emit('dtmf_heard', callEvent(c, { tone: d.tone, duration: d.ms }));
 			}, () => {
 				// Once a call: a re-INVITE may bring the track again.
 				if (call === c && !c.audioStarted) {
@@ -390,7 +405,7 @@ const commands = {
 		emit('ok', withId(command, { cmd: command.cmd }));
 	},
 
-	// {cmd:"call", to, video?: false, extra_headers?: [..], pc_config?}
+	// {cmd:"call", to, video?: false, extra_headers?: [..], pc_config?, rtp_events?: true}
 	call(command) {
 		requireUa(command);
 		if (call)
@@ -409,7 +424,7 @@ const commands = {
 		}
 	},
 
-	// {cmd:"answer", delay?: ms, video?: false, extra_headers?, pc_config?}
+	// {cmd:"answer", delay?: ms, video?: false, extra_headers?, pc_config?, rtp_events?}
 	answer(command) {
 		const c = call;
 		if (!c || !c.incoming)
@@ -424,6 +439,7 @@ const commands = {
 		autoAnswer = command.on === false ? null : {
 			delay: Number(command.delay) || 0, video: command.video === true,
 			extra_headers: command.extra_headers, pc_config: command.pc_config,
+			rtp_events: command.rtp_events,
 		};
 		emit('ok', withId(command, { cmd: command.cmd }));
 	},
