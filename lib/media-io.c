@@ -567,6 +567,7 @@ static int build_send_audio(struct media *m)
 		m->dtmfsrc = make(m, "rtpdtmfsrc", &err);
 		if (!m->dtmfsrc)
 			return err;
+		m->dtmfmux = mux;
 		g_object_set(m->dtmfsrc, "pt", c->te_pt, "clock-rate",
 			     c->te_clock, NULL);
 		src = gst_element_get_static_pad(m->dtmfsrc, "src");

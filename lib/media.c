@@ -774,11 +774,15 @@ int media_hold(struct media *m, bool hold)
 
 /* ---- DTMF ----------------------------------------------------------- */
 
-/* rtpdtmfsrc takes its events on its source pad (GstBaseSrc's
- * send_event drops custom upstream events). */
+/* The events go upstream from rtpdtmfmux's source pad (GstBaseSrc's
+ * send_event drops custom upstream events): the mux adds "last-stop",
+ * the end of the last audio it sent, and rtpdtmfsrc starts the event
+ * there, on the audio's timeline. Sent to rtpdtmfsrc's own pad, an
+ * event took the clock's time when rtpdtmfsrc got to it, and under load
+ * its RTP timestamp fell up to 160 ms before audio already sent. */
 static void media_dtmf_event(struct media *m, GstStructure *s)
 {
-	GstPad *pad = gst_element_get_static_pad(m->dtmfsrc, "src");
+	GstPad *pad = gst_element_get_static_pad(m->dtmfmux, "src");
 
 	gst_pad_send_event(pad,
 			   gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, s));

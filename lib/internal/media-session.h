@@ -31,6 +31,7 @@ struct media {
 
 	GstElement *pipe, *webrtc;
 	GstElement *dtmfsrc;
+	GstElement *dtmfmux; /* its events go in through the mux's src pad */
 	GstElement *wavenc;        /* MEDIA_SINK_WAV */
 	GstElement *recv_head;     /* where a decoded audio pad links */
 	gint recv_linked;

@@ -103,28 +103,32 @@ export function watchReceiver(pc, receiver, onEvent) {
 		return;
 	}
 	const id = nextId++;
-	// Events already reported, by payload type, RTP timestamp and code.
-	const reported = new Set();
+	// Events by payload type, RTP timestamp and code: the audio before
+	// the first packet seen, or true once reported.
+	const events = new Map();
 	receivers.set(id, {
 		packet(p) {
-			if (!p.end)
-				return;
 			const key = `${p.pt}:${p.ts}:${p.event}`;
-			if (reported.has(key))
+			if (!events.has(key)) {
+				events.set(key, p.audio);
+				if (events.size > 64)
+					events.delete(events.keys().next().value);
+			}
+			const before = events.get(key);
+			if (!p.end || before === true)
 				return;
 			const codecs = receiver.getParameters().codecs || [];
 			const codec = codecs.find((c) =>
 				c.payloadType === p.pt && /\/telephone-event$/i.test(c.mimeType));
 			if (!codec || p.event >= KEYS.length)
 				return;
-			reported.add(key);
-			if (reported.size > 64)
-				reported.delete(reported.values().next().value);
+			events.set(key, true);
 			// How far the event's RTP timestamp lies after the audio
-			// packet received before it, in ms of that audio's clock:
-			// tens of ms on one timeline; NetEq drops events far off it.
-			const audio = p.audio && codecs.find((c) => c.payloadType === p.audio.pt);
-			const skew = audio ? Math.round(((p.ts - p.audio.ts) | 0) * 1000 / audio.clockRate) : null;
+			// packet received before its first packet, in ms of that
+			// audio's clock: tens of ms on one timeline; NetEq drops
+			// events far off it.
+			const audio = before && codecs.find((c) => c.payloadType === before.pt);
+			const skew = audio ? Math.round(((p.ts - before.ts) | 0) * 1000 / audio.clockRate) : null;
 			onEvent({ tone: KEYS[p.event], ms: Math.round(p.duration * 1000 / codec.clockRate), skew });
 		},
 	});
