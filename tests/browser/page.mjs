@@ -110,10 +110,14 @@ function watchConnection(c, pc) {
 	pc.addEventListener('track', (e) => {
 		// At once, whatever the call: the receiver's media flows only
 		// once piped.
-		watchReceiver(pc, e.receiver, (d) => {
-			if (call === c)
-				emit('dtmf_received', callEvent(c, { tone: d.tone, transport: 'rfc4733', duration: d.ms, skew: d.skew }));
-		});
+		try {
+			watchReceiver(pc, e.receiver, (d) => {
+				if (call === c)
+					emit('dtmf_received', callEvent(c, { tone: d.tone, transport: 'rfc4733', duration: d.ms, skew: d.skew }));
+			});
+		} catch (error) {
+			emit('error', { cmd: 'rtp_events', reason: String(error.message || error) });
+		}
 		if (call !== c)
 			return;
 		if (e.track.kind === 'audio') {
