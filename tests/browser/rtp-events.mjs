@@ -2,9 +2,10 @@
 // RTP payloads its audio receiver takes in (after SRTP). A page has no
 // other way to see them: JsSIP reports only INFO digits, and NetEq plays
 // events as tones whose length depends on the sender's packets and on
-// the machine's load (Chromium's own 200 ms digits play for 60-140 ms,
-// and under load a browser missed one digit in about ten runs), so a
-// detector on the decoded audio cannot say which events arrived.
+// the machine's load (Chromium's own 200 ms digits play for 60-140 ms;
+// next to a busy loop, t0515's four 100 ms digits lost one in 6 of 10
+// runs), so a detector on the decoded audio cannot say which events
+// arrived.
 //
 // Every RTCPeerConnection the page makes is configured with
 // encodedInsertableStreams (page.mjs); Chromium then sends and receives
